@@ -1,0 +1,155 @@
+//! symflow's durable state: runs, the append-only audit trail, users and identities, durable
+//! timers, Slack delivery de-duplication, the SDK's key-value store and an outbox of effects.
+//!
+//! Today the state lives in one SQLite file (`symflow.db`) under a data directory. The model is
+//! backend-neutral: callers work through [`Store::transaction`], which hands them
+//! `&mut dyn` [`Transaction`], a trait made of one part per table group ([`RunStore`],
+//! [`EventLog`], [`UserDirectory`], [`TimerQueue`], [`DeliveryLog`], [`KeyValueStore`],
+//! [`Outbox`]). A PostgreSQL backend (issue 8) is one more [`Backend`] variant implementing the
+//! same trait with the same numbered migrations; no caller changes.
+//!
+//! ```no_run
+//! use symflow_store::prelude::*;
+//!
+//! # fn main() -> symflow_store::Result<()> {
+//! let store = Store::open("data")?;
+//! let pending = store.transaction(|tx| tx.claim_due_timers(symflow_store::now_ms(), 10, 60_000))?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Threads and async
+//! [`Store`] is `Clone + Send + Sync`; clones share one connection. Every call blocks the
+//! calling thread on SQLite, so from async code use [`Store::transaction_async`] (which runs the
+//! closure under `tokio::task::spawn_blocking`) or call from `spawn_blocking` yourself. The
+//! closure runs while the transaction is open: do no network I/O inside it, only decide and
+//! write; put effects in the [`Outbox`].
+
+mod deliveries;
+mod error;
+mod events;
+mod integrity;
+mod kv;
+mod outbox;
+mod runs;
+mod sqlite;
+mod timers;
+mod transaction;
+mod users;
+
+use std::path::{Path, PathBuf};
+
+pub use deliveries::DeliveryLog;
+pub use error::{Error, Result};
+pub use events::{EventCountQuery, EventCountScope, EventLog, EventRecord, NewEvent};
+pub use integrity::{IntegrityProblem, IntegrityReport};
+pub use kv::KeyValueStore;
+pub use outbox::{NewOutboxItem, Outbox, OutboxItem, OutboxItemId, OutboxState};
+pub use runs::{NewRun, RunChange, RunRecord, RunStore, DEFAULT_TENANT};
+pub use sqlite::{SqliteStore, DATABASE_FILE_NAME, SCHEMA_VERSION};
+pub use timers::{NewTimer, Timer, TimerId, TimerQueue, TimerState};
+pub use transaction::{AppliedTransition, Transaction, Transition};
+pub use users::{Identity, IdentityKey, NewUser, User, UserDirectory, UserRole, UserType};
+
+/// Everything a caller needs in scope to use a transaction: `use symflow_store::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        DeliveryLog, EventLog, KeyValueStore, Outbox, RunStore, Store, TimerQueue, Transaction,
+        UserDirectory,
+    };
+}
+
+/// The current time in unix milliseconds, the unit of every time in the store.
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Which database holds the state.
+#[derive(Clone)]
+pub enum Backend {
+    /// One SQLite file, the default.
+    Sqlite(SqliteStore),
+}
+
+/// A handle on the store; cheap to clone, safe to share between threads.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating if needed) `symflow.db` in `data_dir`, creating the directory too, and
+    /// brings its schema up to date.
+    pub fn open(data_dir: impl AsRef<Path>) -> Result<Store> {
+        let data_dir = data_dir.as_ref();
+        std::fs::create_dir_all(data_dir).map_err(|source| Error::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        Store::open_sqlite_file(data_dir.join(DATABASE_FILE_NAME))
+    }
+
+    /// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.
+    pub fn open_sqlite_file(path: impl Into<PathBuf>) -> Result<Store> {
+        Ok(Store {
+            backend: Backend::Sqlite(SqliteStore::open(path.into())?),
+        })
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Runs `f` in one transaction: committed if `f` returns `Ok`, rolled back if it returns
+    /// `Err` or panics. Concurrent transactions, from this process or another, wait for each
+    /// other. Blocks the calling thread.
+    pub fn transaction<T, E>(
+        &self,
+        f: impl FnOnce(&mut dyn Transaction) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<Error>,
+    {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => sqlite.transaction(f),
+        }
+    }
+
+    /// [`Store::transaction`] for async code: runs on tokio's blocking thread pool.
+    pub async fn transaction_async<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut dyn Transaction) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+    {
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || store.transaction(f)).await {
+            Ok(result) => result,
+            Err(join_error) => match join_error.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(join_error) => Err(Error::TaskCancelled(join_error.to_string()).into()),
+            },
+        }
+    }
+
+    /// Applies one step of a run in its own transaction; see [`Transaction::apply_transition`].
+    pub fn apply_transition(&self, transition: &Transition) -> Result<AppliedTransition> {
+        self.transaction(|tx| tx.apply_transition(transition))
+    }
+
+    /// Checks the database and symflow's invariants; see [`IntegrityReport`].
+    pub fn integrity_check(&self) -> Result<IntegrityReport> {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => sqlite.integrity_check(),
+        }
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i64> {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => sqlite.schema_version(),
+        }
+    }
+}
