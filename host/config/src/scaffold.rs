@@ -1,0 +1,1 @@
+//! Writing new configurations (`symflow init`, `symflow generate`).
