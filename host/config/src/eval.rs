@@ -746,6 +746,8 @@ impl<'a> Evaluator<'a> {
             let ctx = self.context();
             let mut progressed = false;
 
+            // Decide everything that is ready before evaluating anything: what is evaluated
+            // in this round is only visible in the next round's context.
             let ready_locals: Vec<String> = self
                 .locals
                 .iter()
@@ -754,6 +756,21 @@ impl<'a> Evaluator<'a> {
                 })
                 .map(|(name, _)| name.clone())
                 .collect();
+            let ready_attributes: Vec<(usize, &'a SourceAttribute)> = self
+                .resources
+                .iter()
+                .enumerate()
+                .flat_map(|(index, resource)| {
+                    resource
+                        .block
+                        .attributes
+                        .iter()
+                        .filter(|a| matches!(resource.attributes.get(&a.key), Some(Slot::Pending)))
+                        .filter(|a| self.is_ready(&a.expr))
+                        .map(move |a| (index, a))
+                })
+                .collect();
+
             for name in ready_locals {
                 let attribute = self.locals[&name].0;
                 let slot = match attribute.expr.evaluate(&ctx) {
@@ -766,32 +783,21 @@ impl<'a> Evaluator<'a> {
                 self.locals.get_mut(&name).expect("listed above").1 = slot;
                 progressed = true;
             }
-
-            for index in 0..self.resources.len() {
-                let resource = &self.resources[index];
-                let strict = resource.resource_type.starts_with("sym_");
-                let ready: Vec<&'a SourceAttribute> = resource
-                    .block
-                    .attributes
-                    .iter()
-                    .filter(|a| matches!(resource.attributes.get(&a.key), Some(Slot::Pending)))
-                    .filter(|a| self.is_ready(&a.expr))
-                    .collect();
-                for attribute in ready {
-                    let slot = match attribute.expr.evaluate(&ctx) {
-                        Ok(value) => Slot::Done(value),
-                        Err(err) => {
-                            if strict {
-                                push_eval_error(&mut self.diagnostics, &attribute.location, &err);
-                            }
-                            Slot::Failed
+            for (index, attribute) in ready_attributes {
+                let strict = self.resources[index].resource_type.starts_with("sym_");
+                let slot = match attribute.expr.evaluate(&ctx) {
+                    Ok(value) => Slot::Done(value),
+                    Err(err) => {
+                        if strict {
+                            push_eval_error(&mut self.diagnostics, &attribute.location, &err);
                         }
-                    };
-                    self.resources[index]
-                        .attributes
-                        .insert(attribute.key.clone(), slot);
-                    progressed = true;
-                }
+                        Slot::Failed
+                    }
+                };
+                self.resources[index]
+                    .attributes
+                    .insert(attribute.key.clone(), slot);
+                progressed = true;
             }
 
             if !progressed {
