@@ -757,21 +757,33 @@ impl Lowerer<'_> {
             parsed
         });
         let on_change = self.python_contents(&mut reader, "on_change");
-        let field = PromptField {
-            name: name?,
-            field_type: field_type?,
-            label: reader.string("label"),
-            required: reader.bool("required", true),
-            default: reader.string("default"),
-            visible: reader.bool("visible", true),
-            allowed_values: reader.string_list("allowed_values"),
-            prefetch: reader.bool("prefetch", false),
-            on_change,
-            location: block.location.clone(),
+        let label = reader.string("label");
+        let required = reader.bool("required", true);
+        let default = reader.string("default");
+        let visible = reader.bool("visible", true);
+        let allowed_values = reader.string_list("allowed_values");
+        let prefetch = reader.bool("prefetch", false);
+        let field = match (name, field_type) {
+            (Some(name), Some(field_type)) => Some(PromptField {
+                name,
+                field_type,
+                label,
+                required,
+                default,
+                visible,
+                allowed_values,
+                prefetch,
+                on_change,
+                location: block.location.clone(),
+            }),
+            _ => None,
         };
-        check_target_id_allowed_values(&mut reader, &field);
+        if let Some(field) = &field {
+            check_target_id_allowed_values(&mut reader, field);
+        }
+        // Always reached, so problems found above are never dropped.
         reader.finish(self.diagnostics);
-        Some(field)
+        field
     }
 
     fn strategy(&mut self, reader: &mut Reader, meta: ResourceMeta) -> Option<Strategy> {
