@@ -66,7 +66,7 @@ class Refuse:
 
 
 class FakeHost:
-    """Records every import call as `(name, args)` and answers from `answers`.
+    """Records every import call as `("<module>.<function>", args)` and answers from `answers`.
 
     An answer is a value, a callable taking the call's arguments, or a `Refuse`.
     """
@@ -77,7 +77,8 @@ class FakeHost:
         for capability, module in CAPABILITIES.items():
             for name, fn in vars(module).items():
                 if inspect.isfunction(fn) and fn.__module__ == module.__name__:
-                    monkeypatch.setattr(module, name, self._fake(capability, f"{capability}.{name}"))
+                    key = f"{module.__name__.rsplit('.', 1)[1]}.{name}"
+                    monkeypatch.setattr(module, name, self._fake(capability, key))
 
     def _fake(self, capability, key):
         def fake(*args):
