@@ -83,7 +83,10 @@ impl fmt::Display for IntegrityProblem {
                 "run {run_id} has {count} events numbered {min_seq}..={max_seq}, not 1..={count}"
             ),
             IntegrityProblem::ClaimedTimerOnFinishedRun { timer_id, run_id } => {
-                write!(f, "timer {timer_id} is claimed but run {run_id} is finished")
+                write!(
+                    f,
+                    "timer {timer_id} is claimed but run {run_id} is finished"
+                )
             }
         }
     }

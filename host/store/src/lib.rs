@@ -17,6 +17,30 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # How the server uses it
+//! - **A Slack request**: after verifying the signature, one transaction does
+//!   [`DeliveryLog::record_delivery`] (key `team:trigger_id` or a body hash); if it is a repeat,
+//!   ack and stop. If it is new, the same transaction [`Outbox::enqueue_outbox`]s the
+//!   interaction itself (kind e.g. `slack.interaction`, with the run id when there is one), then
+//!   the server acks. The work is thus promised durably before the ack and survives a crash.
+//! - **Doing the work** (outbox worker): claim items ([`Outbox::claim_pending_outbox`]); for an
+//!   interaction, read the run and its version in a short transaction, run the flow's hooks and
+//!   reducers outside any transaction, then commit the step with [`Transaction::apply_transition`]
+//!   carrying `complete_outbox_item` (so the step happens once), the events, timers, and the
+//!   effects as new outbox items. On [`Error::Conflict`], re-read and decide again. Effects
+//!   (Slack posts, strategy calls) are carried out after commit and marked done; see
+//!   the [`Outbox`] trait's module for retries and ordering.
+//! - **Timers** (scheduler loop): sleep until [`TimerQueue::next_claimable_timer_at`] (or a
+//!   poll interval, or a wake-up after scheduling), [`TimerQueue::claim_due_timers`] with a
+//!   lease longer than handling one timer can take, and handle each like an interaction with
+//!   `complete_timer` set in its [`Transition`]; if the run needs nothing any more, just
+//!   [`TimerQueue::complete_timer`]. On start, run the loop at once: timers that came due while
+//!   the server was down, and claims of a dead process whose lease ran out, are handed out.
+//! - **Housekeeping**: now and then [`DeliveryLog::purge_expired_deliveries`].
+//!
+//! Timers and outbox items are handed out at least once; completing them in the same
+//! transaction as the step they cause makes each step happen exactly once.
+//!
 //! # Threads and async
 //! [`Store`] is `Clone + Send + Sync`; clones share one connection. Every call blocks the
 //! calling thread on SQLite, so from async code use [`Store::transaction_async`] (which runs the
@@ -50,7 +74,7 @@ pub use timers::{NewTimer, Timer, TimerId, TimerQueue, TimerState};
 pub use transaction::{AppliedTransition, Transaction, Transition};
 pub use users::{Identity, IdentityKey, NewUser, User, UserDirectory, UserRole, UserType};
 
-/// Everything a caller needs in scope to use a transaction: `use symflow_store::prelude::*;`.
+/// The handle and the traits of a transaction's parts, for `use symflow_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         DeliveryLog, EventLog, KeyValueStore, Outbox, RunStore, Store, TimerQueue, Transaction,
@@ -151,5 +175,16 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(sqlite) => sqlite.schema_version(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handle_can_be_shared_across_threads_and_tasks() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<Store>();
     }
 }

@@ -87,8 +87,9 @@ pub struct Timer {
 pub trait TimerQueue {
     fn schedule_timer(&mut self, timer: &NewTimer) -> Result<TimerId>;
 
-    /// Cancels the run's pending and claimed timers of `kind`; returns how many.
-    fn cancel_timers_for_run(&mut self, run_id: Uuid, kind: &str) -> Result<u64>;
+    /// Cancels the run's pending and claimed timers of `kind`, or of every kind with `None`;
+    /// returns how many.
+    fn cancel_timers_for_run(&mut self, run_id: Uuid, kind: Option<&str>) -> Result<u64>;
 
     /// Claims up to `limit` timers that are due at `now_ms` (pending with `due_at_ms <= now_ms`,
     /// or claimed with a lease that has run out), earliest first, each for `lease_ms`. Two

@@ -15,14 +15,15 @@ use crate::users::UserDirectory;
 use crate::Result;
 
 /// Everything the store can do inside one transaction. A backend (SQLite today, PostgreSQL
-/// later) implements each part; callers get `&mut dyn Transaction` and need
-/// `use symflow_store::prelude::*` to call the parts' methods.
+/// later) implements each part; callers get `&mut dyn Transaction` and call any part's methods
+/// on it directly.
 pub trait Transaction:
     RunStore + EventLog + UserDirectory + TimerQueue + DeliveryLog + KeyValueStore + Outbox
 {
     /// Applies one step of a run atomically (within the enclosing transaction): checks and bumps
-    /// the run's version, appends the events, completes the timer that caused the step, cancels
-    /// and schedules timers, and enqueues the effects. Any failure fails the whole transaction.
+    /// the run's version, appends the events, completes the timer or outbox item that caused the
+    /// step, cancels timers (all of the run's open timers if the step finishes the run), schedules
+    /// timers, and enqueues the effects. Any failure fails the whole transaction.
     fn apply_transition(&mut self, transition: &Transition) -> Result<AppliedTransition> {
         let new_version = self.update_run(
             transition.run_id,
@@ -36,8 +37,14 @@ pub trait Transaction:
         if let Some(timer) = transition.complete_timer {
             self.complete_timer(timer)?;
         }
+        if let Some(item) = transition.complete_outbox_item {
+            self.mark_outbox_done(item)?;
+        }
+        if transition.change.finished {
+            self.cancel_timers_for_run(transition.run_id, None)?;
+        }
         for kind in &transition.cancel_timer_kinds {
-            self.cancel_timers_for_run(transition.run_id, kind)?;
+            self.cancel_timers_for_run(transition.run_id, Some(kind))?;
         }
         let mut timers = Vec::with_capacity(transition.schedule_timers.len());
         for timer in &transition.schedule_timers {
@@ -69,6 +76,9 @@ pub struct Transition {
     /// The timer whose firing caused this step, marked done with it, so the step happens once
     /// even though timers fire at least once.
     pub complete_timer: Option<TimerId>,
+    /// The outbox item whose handling caused this step (e.g. a queued Slack interaction), marked
+    /// done with it, for the same reason.
+    pub complete_outbox_item: Option<OutboxItemId>,
     /// Kinds of the run's timers to cancel (e.g. `notification_timeout` once a decision is made).
     pub cancel_timer_kinds: Vec<String>,
     pub schedule_timers: Vec<NewTimer>,
@@ -85,6 +95,7 @@ impl Transition {
             change,
             events: Vec::new(),
             complete_timer: None,
+            complete_outbox_item: None,
             cancel_timer_kinds: Vec::new(),
             schedule_timers: Vec::new(),
             outbox: Vec::new(),

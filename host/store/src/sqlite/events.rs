@@ -72,7 +72,10 @@ impl EventLog for SqliteTransaction<'_> {
                 } else {
                     Err(Error::NotFound {
                         what: "actor user",
-                        id: event.actor_user_id.map(|id| id.to_string()).unwrap_or_default(),
+                        id: event
+                            .actor_user_id
+                            .map(|id| id.to_string())
+                            .unwrap_or_default(),
                     })
                 }
             }

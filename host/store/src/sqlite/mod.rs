@@ -108,11 +108,16 @@ impl SqliteStore {
 
     /// See [`crate::Store::integrity_check`].
     pub fn integrity_check(&self) -> Result<IntegrityReport> {
-        let connection = self
+        let mut connection = self
             .connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        integrity::check(&connection)
+        // One read transaction, so every check sees the same snapshot even while another
+        // process writes.
+        let snapshot = connection.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let report = integrity::check(&snapshot)?;
+        snapshot.commit()?;
+        Ok(report)
     }
 
     /// See [`crate::Store::schema_version`].
@@ -141,9 +146,8 @@ fn uuid_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Uuid> {
 fn optional_uuid_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Uuid>> {
     let text: Option<String> = row.get(index)?;
     text.map(|text| {
-        Uuid::parse_str(&text).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e))
-        })
+        Uuid::parse_str(&text)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(e)))
     })
     .transpose()
 }

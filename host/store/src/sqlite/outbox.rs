@@ -88,7 +88,10 @@ impl Outbox for SqliteTransaction<'_> {
              RETURNING {OUTBOX_COLUMNS}"
         ))?;
         let mut claimed = statement
-            .query_map(params![now_ms, sql_limit(limit), lease_ms], outbox_item_from_row)?
+            .query_map(
+                params![now_ms, sql_limit(limit), lease_ms],
+                outbox_item_from_row,
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         claimed.sort_by_key(|item| item.id);
         Ok(claimed)
@@ -137,7 +140,9 @@ impl Outbox for SqliteTransaction<'_> {
     fn get_outbox_item(&mut self, id: OutboxItemId) -> Result<Option<OutboxItem>> {
         Ok(self
             .connection
-            .prepare_cached(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"
+            ))?
             .query_row([id.0], outbox_item_from_row)
             .optional()?)
     }

@@ -58,12 +58,13 @@ impl TimerQueue for SqliteTransaction<'_> {
         }
     }
 
-    fn cancel_timers_for_run(&mut self, run_id: Uuid, kind: &str) -> Result<u64> {
+    fn cancel_timers_for_run(&mut self, run_id: Uuid, kind: Option<&str>) -> Result<u64> {
         let cancelled = self
             .connection
             .prepare_cached(
                 "UPDATE timers SET state = 'cancelled', lease_expires_at = NULL \
-                 WHERE run_id = ?1 AND kind = ?2 AND state IN ('pending', 'claimed')",
+                 WHERE run_id = ?1 AND (?2 IS NULL OR kind = ?2) \
+                   AND state IN ('pending', 'claimed')",
             )?
             .execute(params![uuid_text(run_id), kind])?;
         Ok(cancelled as u64)

@@ -5,9 +5,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::{is_unique_violation, parsed_column, uuid_column, uuid_text, SqliteTransaction};
-use crate::{
-    now_ms, Error, Identity, IdentityKey, NewUser, Result, User, UserDirectory, UserRole,
-};
+use crate::{now_ms, Error, Identity, IdentityKey, NewUser, Result, User, UserDirectory, UserRole};
 
 const USER_COLUMNS: &str =
     "id, tenant, email, username, first_name, last_name, role, user_type, created_at";

@@ -1,0 +1,143 @@
+//! Two handles on one file (two processes later) working at once: every timer is claimed
+//! exactly once, every event number is taken once, and only one writer wins each version.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use symflow_store::prelude::*;
+use symflow_store::{Error, RunChange, TimerId};
+
+use crate::events::event;
+use crate::fixtures::{new_store, run};
+use crate::timers::timer;
+
+const TIMERS: usize = 300;
+
+#[test]
+fn two_handles_claiming_at_once_claim_every_timer_exactly_once() {
+    let (dir, first) = new_store();
+    let second = Store::open(dir.path()).unwrap();
+    let run = run(&first, "approval_demo");
+    let scheduled: BTreeSet<TimerId> = first
+        .transaction(|tx| {
+            (0..TIMERS)
+                .map(|i| tx.schedule_timer(&timer(&run, "deescalate", i as i64)))
+                .collect::<Result<BTreeSet<_>, Error>>()
+        })
+        .unwrap();
+    assert_eq!(scheduled.len(), TIMERS);
+
+    let start = Arc::new(Barrier::new(2));
+    let workers: Vec<_> = [first.clone(), second]
+        .into_iter()
+        .map(|store| {
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                let mut fired = Vec::new();
+                loop {
+                    let claimed = store
+                        .transaction(|tx| tx.claim_due_timers(1_000_000, 7, 3_600_000))
+                        .unwrap();
+                    if claimed.is_empty() {
+                        return fired;
+                    }
+                    for timer in claimed {
+                        assert!(store.transaction(|tx| tx.complete_timer(timer.id)).unwrap());
+                        fired.push(timer.id);
+                    }
+                }
+            })
+        })
+        .collect();
+    let fired: Vec<TimerId> = workers
+        .into_iter()
+        .flat_map(|worker| worker.join().unwrap())
+        .collect();
+
+    assert_eq!(fired.len(), TIMERS, "no timer fired twice");
+    assert_eq!(fired.into_iter().collect::<BTreeSet<_>>(), scheduled);
+    assert!(first.integrity_check().unwrap().is_ok());
+}
+
+#[test]
+fn two_handles_appending_to_one_run_get_distinct_gap_free_numbers() {
+    let (dir, first) = new_store();
+    let second = Store::open(dir.path()).unwrap();
+    let run = run(&first, "approval_demo");
+
+    let start = Arc::new(Barrier::new(2));
+    let writers: Vec<_> = [first.clone(), second]
+        .into_iter()
+        .map(|store| {
+            let start = Arc::clone(&start);
+            let run = run.clone();
+            thread::spawn(move || {
+                start.wait();
+                for i in 0..50 {
+                    store
+                        .transaction(|tx| tx.append_event(&event(&run, "request", None, i)))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let seqs: Vec<i64> = first
+        .transaction(|tx| tx.events_for_run(run.id))
+        .unwrap()
+        .into_iter()
+        .map(|event| event.seq)
+        .collect();
+    assert_eq!(seqs, (1..=100).collect::<Vec<_>>());
+}
+
+#[test]
+fn two_handles_racing_on_one_version_yield_one_winner() {
+    let (dir, first) = new_store();
+    let second = Store::open(dir.path()).unwrap();
+    let run = run(&first, "approval_demo");
+
+    let start = Arc::new(Barrier::new(2));
+    let racers: Vec<_> = [(first.clone(), "approved"), (second, "denied")]
+        .into_iter()
+        .map(|(store, status)| {
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                store.transaction(|tx| {
+                    tx.update_run(
+                        run.id,
+                        1,
+                        &RunChange {
+                            status: status.to_owned(),
+                            finished: status == "denied",
+                            state_json: "{}".to_owned(),
+                        },
+                    )
+                })
+            })
+        })
+        .collect();
+    let outcomes: Vec<Result<i64, Error>> = racers
+        .into_iter()
+        .map(|racer| racer.join().unwrap())
+        .collect();
+    let winners = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    let conflicts = outcomes
+        .iter()
+        .filter(|outcome| matches!(outcome, Err(error) if error.is_conflict()))
+        .count();
+    assert_eq!((winners, conflicts), (1, 1), "{outcomes:?}");
+    assert_eq!(
+        first
+            .transaction(|tx| tx.get_run(run.id))
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+}
