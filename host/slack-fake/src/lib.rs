@@ -315,6 +315,8 @@ pub struct CannedResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// How long to wait before answering, to make the client time out.
+    pub delay: Option<Duration>,
 }
 
 impl CannedResponse {
@@ -324,6 +326,7 @@ impl CannedResponse {
             status: 200,
             headers: Vec::new(),
             body: body.into(),
+            delay: None,
         }
     }
 
@@ -338,11 +341,24 @@ impl CannedResponse {
             status: 429,
             headers: vec![("retry-after".to_owned(), retry_after_secs.to_string())],
             body: json!({ "ok": false, "error": "ratelimited" }).to_string(),
+            delay: None,
         }
+    }
+
+    /// Any status, for instance a 500 with an HTML page.
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
     }
 
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Answers only after `delay`.
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
         self
     }
 }
@@ -399,7 +415,9 @@ struct Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, FakeState> {
         // A panicking test thread must not hide the calls from the others.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -795,9 +813,7 @@ async fn handle_api(
         let mut state = shared.lock();
         answer(&mut state, &method, &args, authorization.as_deref())
     };
-    let body = answer
-        .raw_body
-        .unwrap_or_else(|| answer.json.to_string());
+    let body = answer.raw_body.unwrap_or_else(|| answer.json.to_string());
     record(
         &shared,
         RecordedCall {
@@ -812,6 +828,9 @@ async fn handle_api(
         },
     );
 
+    if let Some(delay) = answer.delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut http_response = (
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         [(
@@ -851,6 +870,7 @@ struct Answer {
     headers: Vec<(String, String)>,
     json: Value,
     raw_body: Option<String>,
+    delay: Option<Duration>,
 }
 
 fn ok(json: Value) -> Answer {
@@ -859,12 +879,18 @@ fn ok(json: Value) -> Answer {
         headers: Vec::new(),
         json,
         raw_body: None,
+        delay: None,
     }
 }
 
 /// Decides the answer to one call. Canned answers come first, then authentication, scripted
 /// failures, and finally the method's normal behaviour.
-fn answer(state: &mut FakeState, method: &str, args: &Value, authorization: Option<&str>) -> Answer {
+fn answer(
+    state: &mut FakeState,
+    method: &str,
+    args: &Value,
+    authorization: Option<&str>,
+) -> Answer {
     if let Some(canned) = state.canned.get_mut(method).and_then(VecDeque::pop_front) {
         // Send the body byte for byte (a fixture's `\/` escapes included); record it parsed.
         return Answer {
@@ -872,6 +898,7 @@ fn answer(state: &mut FakeState, method: &str, args: &Value, authorization: Opti
             headers: canned.headers,
             json: serde_json::from_str(&canned.body).unwrap_or(Value::String(canned.body.clone())),
             raw_body: Some(canned.body),
+            delay: canned.delay,
         };
     }
     if let Some(expected) = &state.expected_token {
@@ -921,11 +948,11 @@ fn answer(state: &mut FakeState, method: &str, args: &Value, authorization: Opti
         },
         "users.lookupByEmail" => {
             let email = arg("email");
-            match state
-                .users
-                .values()
-                .find(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
-            {
+            match state.users.values().find(|u| {
+                u.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            }) {
                 Some(user) => ok(json!({ "ok": true, "user": user.to_json(&state.team_id) })),
                 None => ok(slack_error("users_not_found")),
             }
@@ -939,7 +966,9 @@ fn answer(state: &mut FakeState, method: &str, args: &Value, authorization: Opti
                 .collect();
             match users.as_slice() {
                 [] => ok(slack_error("users_list_not_supplied")),
-                [one] => ok(json!({ "ok": true, "channel": { "id": FakeSlack::dm_channel_id(one) } })),
+                [one] => {
+                    ok(json!({ "ok": true, "channel": { "id": FakeSlack::dm_channel_id(one) } }))
+                }
                 several if several.len() > 8 => ok(slack_error("too_many_users")),
                 several => {
                     let mut sorted = several.to_vec();

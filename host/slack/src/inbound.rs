@@ -52,7 +52,10 @@ where
 /// Reads a form field `true`/`1` (any case) as true; anything else, or absence, as false.
 fn form_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
     let text = Option::<String>::deserialize(deserializer)?.unwrap_or_default();
-    Ok(matches!(text.trim().to_ascii_lowercase().as_str(), "true" | "1"))
+    Ok(matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "true" | "1"
+    ))
 }
 
 /// Reads an empty form field as absent.
@@ -317,7 +320,10 @@ pub enum StateValue {
     /// Unix seconds.
     Datetimepicker(Option<i64>),
     /// An element type this crate does not know, kept whole.
-    Other { kind: String, raw: Value },
+    Other {
+        kind: String,
+        raw: Value,
+    },
 }
 
 #[derive(Deserialize)]
@@ -778,18 +784,22 @@ pub struct BlockSuggestionPayload {
     pub container: Option<Container>,
 }
 
-/// Anything posted to the interactivity URL, routed by its `type`.
+/// Anything posted to the interactivity URL, routed by its `type`. Payloads are boxed: they are
+/// large and differ a lot in size.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InteractionPayload {
-    BlockActions(BlockActionsPayload),
-    ViewSubmission(ViewSubmissionPayload),
-    ViewClosed(ViewClosedPayload),
-    Shortcut(GlobalShortcutPayload),
-    MessageAction(MessageShortcutPayload),
-    BlockSuggestion(BlockSuggestionPayload),
+    BlockActions(Box<BlockActionsPayload>),
+    ViewSubmission(Box<ViewSubmissionPayload>),
+    ViewClosed(Box<ViewClosedPayload>),
+    Shortcut(Box<GlobalShortcutPayload>),
+    MessageAction(Box<MessageShortcutPayload>),
+    BlockSuggestion(Box<BlockSuggestionPayload>),
     /// A payload type this crate does not handle (legacy `interactive_message`,
     /// `dialog_submission`...), kept whole.
-    Other { kind: String, raw: Value },
+    Other {
+        kind: String,
+        raw: Value,
+    },
 }
 
 fn from_value<T: DeserializeOwned>(raw: Value, what: &'static str) -> Result<T, InboundError> {
@@ -809,7 +819,8 @@ impl InteractionPayload {
 
     /// Parses the JSON inside the `payload` field.
     pub fn from_json(json: &str) -> Result<Self, InboundError> {
-        let raw: Value = serde_json::from_str(json).map_err(json_error("an interaction payload"))?;
+        let raw: Value =
+            serde_json::from_str(json).map_err(json_error("an interaction payload"))?;
         Self::from_value(raw)
     }
 
@@ -932,10 +943,15 @@ pub struct EventCallback {
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventsApiRequest {
     /// Slack checking the URL: answer with `challenge` ([`EventsApiRequest::challenge_response`]).
-    UrlVerification { challenge: String },
+    UrlVerification {
+        challenge: String,
+    },
     EventCallback(Box<EventCallback>),
     /// Another envelope type (`app_rate_limited`...), kept whole.
-    Other { kind: String, raw: Value },
+    Other {
+        kind: String,
+        raw: Value,
+    },
 }
 
 impl EventsApiRequest {

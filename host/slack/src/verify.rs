@@ -42,7 +42,9 @@ pub enum VerifyError {
          (the request did not come from Slack, or a proxy dropped the header)"
     )]
     MissingSignature,
-    #[error("Slack request refused: X-Slack-Request-Timestamp {value:?} is not a Unix time in seconds")]
+    #[error(
+        "Slack request refused: X-Slack-Request-Timestamp {value:?} is not a Unix time in seconds"
+    )]
     MalformedTimestamp { value: String },
     #[error("Slack request refused: X-Slack-Signature is malformed ({reason}); expected \"v0=<64 hex digits>\"")]
     MalformedSignature { reason: &'static str },
@@ -172,11 +174,12 @@ impl SignatureVerifier {
             });
         }
 
-        let hex_digest = signature_text
-            .strip_prefix("v0=")
-            .ok_or(VerifyError::MalformedSignature {
-                reason: "it does not start with \"v0=\"",
-            })?;
+        let hex_digest =
+            signature_text
+                .strip_prefix("v0=")
+                .ok_or(VerifyError::MalformedSignature {
+                    reason: "it does not start with \"v0=\"",
+                })?;
         let provided = hex::decode(hex_digest).map_err(|_| VerifyError::MalformedSignature {
             reason: "the digest is not hexadecimal",
         })?;

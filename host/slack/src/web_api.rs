@@ -291,7 +291,6 @@ pub enum ViewTarget {
 
 /// Where a message was posted: the key to update it later.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
 pub struct PostedMessage {
     /// The channel id; for a post to a user id, the DM channel (`D...`).
     pub channel: String,
@@ -300,7 +299,6 @@ pub struct PostedMessage {
 
 /// A message after `chat.update`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
 pub struct UpdatedMessage {
     pub channel: String,
     pub ts: String,
@@ -309,7 +307,6 @@ pub struct UpdatedMessage {
 
 /// A view as Slack stored it after `views.open` / `views.update` / `views.publish`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
 pub struct OpenedView {
     pub id: String,
     pub hash: Option<String>,
@@ -339,24 +336,34 @@ pub struct UserProfile {
 
 /// A Slack user from `users.info` or `users.lookupByEmail`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
 pub struct SlackUser {
     pub id: String,
     pub team_id: Option<String>,
     /// The handle (`spengler`).
+    #[serde(default)]
     pub name: String,
     pub real_name: Option<String>,
+    #[serde(default)]
     pub profile: UserProfile,
+    #[serde(default)]
     pub deleted: bool,
+    #[serde(default)]
     pub is_bot: bool,
+    #[serde(default)]
     pub is_app_user: bool,
+    #[serde(default)]
     pub is_admin: bool,
+    #[serde(default)]
     pub is_owner: bool,
+    #[serde(default)]
     pub is_primary_owner: bool,
     /// A multi-channel guest.
+    #[serde(default)]
     pub is_restricted: bool,
     /// A single-channel guest.
+    #[serde(default)]
     pub is_ultra_restricted: bool,
+    #[serde(default)]
     pub is_stranger: bool,
     pub tz: Option<String>,
     pub tz_offset: Option<i64>,
@@ -397,25 +404,32 @@ pub struct MembersPage {
 
 /// A channel from `conversations.info`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
 pub struct ConversationInfo {
     pub id: String,
     pub name: Option<String>,
+    #[serde(default)]
     pub is_channel: bool,
+    #[serde(default)]
     pub is_group: bool,
+    #[serde(default)]
     pub is_im: bool,
+    #[serde(default)]
     pub is_mpim: bool,
+    #[serde(default)]
     pub is_private: bool,
+    #[serde(default)]
     pub is_archived: bool,
+    #[serde(default)]
     pub is_member: bool,
+    #[serde(default)]
     pub is_ext_shared: bool,
     /// Only present for group DMs and some private channels.
+    #[serde(default)]
     pub members: Vec<String>,
 }
 
 /// Who the token belongs to, from `auth.test`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
 pub struct AuthIdentity {
     pub url: Option<String>,
     pub team: Option<String>,
@@ -424,6 +438,7 @@ pub struct AuthIdentity {
     pub user_id: String,
     pub bot_id: Option<String>,
     pub enterprise_id: Option<String>,
+    #[serde(default)]
     pub is_enterprise_install: bool,
 }
 
