@@ -29,7 +29,7 @@
 //!   carrying `complete_outbox_item` (so the step happens once), the events, timers, and the
 //!   effects as new outbox items. On [`Error::Conflict`], re-read and decide again. Effects
 //!   (Slack posts, strategy calls) are carried out after commit and marked done; see
-//!   the [`Outbox`] trait's module for retries and ordering.
+//!   [`Outbox`] for retries and ordering.
 //! - **Timers** (scheduler loop): sleep until [`TimerQueue::next_claimable_timer_at`] (or a
 //!   poll interval, or a wake-up after scheduling), [`TimerQueue::claim_due_timers`] with a
 //!   lease longer than handling one timer can take, and handle each like an interaction with
@@ -90,8 +90,9 @@ pub fn now_ms() -> i64 {
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Which database holds the state.
+/// Which database holds the state. PostgreSQL (issue 8) will be a second variant.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Backend {
     /// One SQLite file, the default.
     Sqlite(SqliteStore),

@@ -2,24 +2,6 @@
 //! strategy, DM the requester), written in the SAME transaction as the state change. If the
 //! process dies after the commit but before the effect, the item is still there on restart and
 //! is carried out then; if the transaction rolls back, the effect was never promised.
-//!
-//! How the server uses it:
-//! 1. In the transaction that applies a transition, [`Outbox::enqueue_outbox`] one item per
-//!    effect (or put them in [`crate::Transition::outbox`]).
-//! 2. After commit, wake the outbox worker. The worker loops: in a short transaction
-//!    [`Outbox::claim_pending_outbox`] (`now`, a batch size, a lease longer than one effect
-//!    takes); outside any transaction carry out each item; then in a short transaction
-//!    [`Outbox::mark_outbox_done`], or [`Outbox::retry_outbox_later`] with a back-off (Slack
-//!    429 `Retry-After`), or [`Outbox::mark_outbox_failed`] after too many attempts (and report
-//!    to the error-logger channel).
-//! 3. On start, the worker simply starts claiming: items left `claimed` by a dead process become
-//!    claimable once their lease runs out.
-//!
-//! Delivery is at least once: an item can be carried out twice if the process dies between the
-//! effect and `mark_outbox_done`, so effects should be idempotent where the outside service
-//! allows (e.g. `chat.update` rather than a second `chat.postMessage` when a `ts` is known).
-//! Items of one run are handed out in the order they were enqueued, one at a time: an item is
-//! not claimable while an earlier item of the same run is pending or claimed.
 
 use std::fmt;
 
@@ -99,6 +81,24 @@ pub struct OutboxItem {
 }
 
 /// The outbox inside a transaction.
+///
+/// How the server uses it:
+/// 1. In the transaction that applies a transition, [`Outbox::enqueue_outbox`] one item per
+///    effect (or put them in [`crate::Transition::outbox`]).
+/// 2. After commit, wake the outbox worker. The worker loops: in a short transaction
+///    [`Outbox::claim_pending_outbox`] (`now`, a batch size, a lease longer than one effect
+///    takes); outside any transaction carry out each item; then in a short transaction
+///    [`Outbox::mark_outbox_done`], or [`Outbox::retry_outbox_later`] with a back-off (Slack
+///    429 `Retry-After`), or [`Outbox::mark_outbox_failed`] after too many attempts (and report
+///    to the error-logger channel).
+/// 3. On start, the worker simply starts claiming: items left `claimed` by a dead process become
+///    claimable once their lease runs out.
+///
+/// Delivery is at least once: an item can be carried out twice if the process dies between the
+/// effect and `mark_outbox_done`, so effects should be idempotent where the outside service
+/// allows (e.g. `chat.update` rather than a second `chat.postMessage` when a `ts` is known).
+/// Items of one run are handed out in the order they were enqueued, one at a time: an item is
+/// not claimable while an earlier item of the same run is pending or claimed.
 pub trait Outbox {
     /// Adds an item, claimable at once.
     fn enqueue_outbox(&mut self, item: &NewOutboxItem) -> Result<OutboxItemId>;

@@ -1,12 +1,6 @@
 //! Durable timers (deescalation at expiry, notification timeouts): they live in the database,
 //! so a timer that came due while the server was down fires after restart, and a timer claimed
 //! by a worker that crashed fires again once its lease runs out.
-//!
-//! Life of a timer: `pending` → [`TimerQueue::claim_due_timers`] → `claimed` (with a lease) →
-//! [`TimerQueue::complete_timer`] → `done`; or `cancelled` by
-//! [`TimerQueue::cancel_timers_for_run`]. A `claimed` timer whose lease has run out is claimable
-//! again. Firing is therefore at least once; complete the timer in the same transaction as the
-//! run transition it causes, and that transition happens exactly once.
 
 use std::fmt;
 
@@ -84,6 +78,12 @@ pub struct Timer {
 }
 
 /// The timer queue inside a transaction.
+///
+/// Life of a timer: `pending` → [`TimerQueue::claim_due_timers`] → `claimed` (with a lease) →
+/// [`TimerQueue::complete_timer`] → `done`; or `cancelled` by
+/// [`TimerQueue::cancel_timers_for_run`]. A `claimed` timer whose lease has run out is claimable
+/// again. Firing is therefore at least once; complete the timer in the same transaction as the
+/// run transition it causes, and that transition happens exactly once.
 pub trait TimerQueue {
     fn schedule_timer(&mut self, timer: &NewTimer) -> Result<TimerId>;
 

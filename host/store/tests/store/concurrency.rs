@@ -141,3 +141,49 @@ fn two_handles_racing_on_one_version_yield_one_winner() {
         2
     );
 }
+
+#[test]
+fn read_then_write_transactions_from_two_handles_queue_up_instead_of_failing() {
+    const STEPS: i64 = 40;
+    let (dir, first) = new_store();
+    let second = Store::open(dir.path()).unwrap();
+    let run = run(&first, "approval_demo");
+
+    let start = Arc::new(Barrier::new(2));
+    let workers: Vec<_> = [first.clone(), second]
+        .into_iter()
+        .map(|store| {
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                for _ in 0..STEPS {
+                    // Read, decide, write: the shape of every engine step.
+                    store
+                        .transaction(|tx| {
+                            let current = tx.get_run(run.id)?.expect("run exists");
+                            let state: serde_json::Value =
+                                serde_json::from_str(&current.state_json).unwrap();
+                            let steps = state["steps"].as_i64().unwrap_or(0);
+                            tx.update_run(
+                                run.id,
+                                current.version,
+                                &RunChange {
+                                    status: "pending".to_owned(),
+                                    finished: false,
+                                    state_json: serde_json::json!({ "steps": steps + 1 })
+                                        .to_string(),
+                                },
+                            )
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    let done = first.transaction(|tx| tx.get_run(run.id)).unwrap().unwrap();
+    assert_eq!(done.version, 1 + 2 * STEPS);
+    assert_eq!(done.state_json, format!(r#"{{"steps":{}}}"#, 2 * STEPS));
+}
