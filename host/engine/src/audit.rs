@@ -31,7 +31,8 @@ pub fn actor_json(spec: &FlowSpec, actor: &Actor) -> Value {
 }
 
 /// The audit event for `event` of `run`. `error` marks a failed event
-/// (`state.status = "error"`); otherwise the event succeeded.
+/// (`state.status = "error"`); otherwise the event succeeded. The id is
+/// `<run id>:<run.audit_seq>`: the machine bumps `audit_seq` before calling this.
 pub fn event_json(
     spec: &FlowSpec,
     run: &Run,
@@ -48,7 +49,7 @@ pub fn event_json(
         .unwrap_or_default();
     let step = event.name.as_str();
     json!({
-        "id": format!("{}:{}", run.id, run.history.len()),
+        "id": format!("{}:{}", run.id, run.audit_seq),
         "meta": { "schema_version": SCHEMA_VERSION },
         "type": "event",
         "state": {

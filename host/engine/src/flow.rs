@@ -100,7 +100,7 @@ impl ChannelType {
 
 /// One call into the flow's component. The adapter maps it onto the WIT export of
 /// the same name and answers with [`crate::Input::FlowReturned`] carrying this value back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "call", content = "step", rename_all = "snake_case")]
 pub enum FlowCall {
     GetPermissions,

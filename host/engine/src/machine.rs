@@ -1115,6 +1115,7 @@ impl Machine<'_> {
     }
 
     fn audit(&mut self, ctx: &EventCtx, error: Option<&FlowError>) {
+        self.run.audit_seq += 1;
         let event = audit::event_json(self.spec, self.run, &self.event_info(ctx), error);
         self.emit(Effect::Audit { event });
     }

@@ -201,6 +201,8 @@ pub struct Run {
     pub ended_at: Option<Timestamp>,
     pub errors: Vec<RunError>,
     pub history: Vec<StepRecord>,
+    /// Audit events emitted so far (audit ids are `<run id>:<n>`, from 1).
+    pub audit_seq: u64,
     /// The flow call being waited for.
     pub in_flight: Option<InFlight>,
     /// Inputs that arrived while a flow call was in flight, handled in order afterwards.
@@ -242,6 +244,7 @@ impl Run {
             ended_at: None,
             errors: Vec::new(),
             history: Vec::new(),
+            audit_seq: 0,
             in_flight: None,
             inbox: Vec::new(),
         }
