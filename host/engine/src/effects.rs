@@ -162,6 +162,8 @@ pub enum TellReason {
     Ignored,
     /// The flow failed while handling this user's action (an API adapter answers 5xx).
     FlowFailed,
+    /// A confirmation (e.g. "your request was sent to #sym-requests").
+    Info,
 }
 
 /// What a direct message to the requester is about.

@@ -129,6 +129,14 @@ type Returned<T> = Result<T, FlowError>;
 
 impl Machine<'_> {
     fn finish(mut self) -> Vec<Effect> {
+        debug_assert!(
+            self.fx
+                .iter()
+                .rev()
+                .skip(1)
+                .all(|e| !matches!(e, Effect::CallFlow { .. })),
+            "CallFlow must be the last effect of a step"
+        );
         if self.changed {
             self.run.updated_at = self.now;
             self.fx.insert(0, Effect::Persist);
@@ -742,6 +750,14 @@ impl Machine<'_> {
         self.run.status = RunStatus::Pending;
         self.run.notification_index = 0;
         self.post_notification(0);
+        if ctx.channel == ChannelType::Slack {
+            let text = text::request_sent(self.spec, self.run);
+            self.emit(Effect::TellActor {
+                to: ctx.actor.clone(),
+                text,
+                reason: TellReason::Info,
+            });
+        }
         self.record(&ctx, None);
         self.after(ctx);
     }
@@ -1016,6 +1032,7 @@ impl Machine<'_> {
                     text,
                     reason: TellReason::FlowFailed,
                 });
+                self.audit(&ctx, Some(&error));
             }
             Step::Deescalate | Step::RequestForward | Step::RequestExpire | Step::Ignore => {
                 self.push_error(&ctx, Some(&call), &error);

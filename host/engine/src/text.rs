@@ -178,6 +178,15 @@ pub fn dm(spec: &FlowSpec, run: &Run, kind: DmKind) -> String {
     }
 }
 
+/// Told to the requester once the request cards are on their way.
+pub fn request_sent(spec: &FlowSpec, run: &Run) -> String {
+    let to = notifications::describe(run, 0);
+    format!(
+        "📨 Your request for {} was sent to {to}. You'll get a DM when someone approves or denies it.",
+        flow_name(spec)
+    )
+}
+
 /// Told to the acting user when a hook ignored their action.
 pub fn ignored(spec: &FlowSpec, step: Step, message: Option<&str>) -> String {
     match message {

@@ -34,9 +34,18 @@ fn approval_only_request_then_approve() {
             "call get_request_notifications",
             "persist",
             "post 0.0",
+            "tell info",
             "audit request",
             "persist"
         ]
+    );
+    assert_eq!(
+        told(&fx),
+        [(
+            alice(),
+            "📨 Your request for *Approval* was sent to #sym-requests. You'll get a DM when someone approves or denies it."
+                .to_string()
+        )]
     );
     assert_eq!(h.run.status, RunStatus::Pending);
     assert_eq!(h.run.fields["reason"], json!("prod incident"));
@@ -536,7 +545,8 @@ fn backups_forward_on_timeout_then_the_request_expires() {
             "call get_permissions",
             "call get_request_notifications",
             "post 0.0",
-            "timer notification/0"
+            "timer notification/0",
+            "tell info"
         ]
     );
     assert_eq!(timers(&fx)["run-1/notification/0"], h.now.plus_secs(600));
@@ -656,6 +666,7 @@ fn delivery_failure_moves_to_the_backup_then_expires() {
             "call get_permissions",
             "call get_request_notifications",
             "post 0.0",
+            "tell info",
             "report",
             "post 1.0"
         ]
@@ -1309,7 +1320,7 @@ fn inputs_arriving_during_a_flow_call_are_queued_and_handled_in_order() {
         )])),
     });
     // The request completes, then the queued click is handled.
-    assert_eq!(visible(&fx), ["post 0.0", "dm approved"]);
+    assert_eq!(visible(&fx), ["post 0.0", "tell info", "dm approved"]);
     assert_eq!(h.run.status, RunStatus::Approved);
     assert!(h.run.inbox.is_empty());
     // The card posted after the decision is brought up to date.

@@ -192,6 +192,7 @@ impl Harness {
         let mut all = Vec::new();
         while let Some(input) = queue.pop_front() {
             let effects = self.engine.step(&mut self.run, input, self.now);
+            check_shape(&effects);
             for e in &effects {
                 match e {
                     Effect::Persist => self.persisted.push(self.run.to_json()),
@@ -278,6 +279,37 @@ impl Harness {
     }
 }
 
+/// The contract every step keeps: at most one flow call, and it comes last;
+/// `Persist` first whenever anything but a reply to the actor happens.
+pub fn check_shape(effects: &[Effect]) {
+    let calls = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::CallFlow { .. }))
+        .count();
+    assert!(
+        calls <= 1,
+        "at most one flow call per step: {:?}",
+        summary(effects)
+    );
+    if calls == 1 {
+        assert!(
+            matches!(effects.last(), Some(Effect::CallFlow { .. })),
+            "CallFlow last: {:?}",
+            summary(effects)
+        );
+    }
+    let acts = effects
+        .iter()
+        .any(|e| !matches!(e, Effect::TellActor { .. } | Effect::CallFlow { .. }));
+    if acts {
+        assert!(
+            matches!(effects[0], Effect::Persist),
+            "Persist first: {:?}",
+            summary(effects)
+        );
+    }
+}
+
 /// A compact, order-preserving description of effects, for whole-sequence asserts.
 pub fn summary(effects: &[Effect]) -> Vec<String> {
     effects.iter().map(describe).collect()
@@ -312,6 +344,7 @@ pub fn describe(e: &Effect) -> String {
             ),
             TellReason::Ignored => "tell ignored".into(),
             TellReason::FlowFailed => "tell failed".into(),
+            TellReason::Info => "tell info".into(),
         },
         Effect::ReportError(_) => "report".into(),
         Effect::SetTimer(t) => format!("timer {}", t.id.trim_start_matches("run-1/")),
