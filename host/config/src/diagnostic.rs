@@ -132,7 +132,6 @@ impl fmt::Display for ConfigError {
 
 /// Sorts diagnostics by file, then line, errors before warnings on the same line.
 pub(crate) fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        (a.location.as_ref(), a.severity).cmp(&(b.location.as_ref(), b.severity))
-    });
+    diagnostics
+        .sort_by(|a, b| (a.location.as_ref(), a.severity).cmp(&(b.location.as_ref(), b.severity)));
 }

@@ -225,7 +225,11 @@ fn collect_template_references(
     }
 }
 
-fn collect_in_template(template: &Template, bound: &mut Vec<String>, out: &mut Vec<ReferenceChain>) {
+fn collect_in_template(
+    template: &Template,
+    bound: &mut Vec<String>,
+    out: &mut Vec<ReferenceChain>,
+) {
     for element in template.elements() {
         match element {
             Element::Literal(_) => {}
@@ -483,7 +487,9 @@ impl<'a> Evaluator<'a> {
                                 value,
                                 Some(attribute.location.clone()),
                             ),
-                            Err(err) => push_eval_error(&mut self.diagnostics, &attribute.location, &err),
+                            Err(err) => {
+                                push_eval_error(&mut self.diagnostics, &attribute.location, &err)
+                            }
                         }
                     }
                 }
@@ -501,8 +507,13 @@ impl<'a> Evaluator<'a> {
         for (name, raw) in cli_vars {
             let Some(decl) = self.variables.get(name) else {
                 self.diagnostics.push(
-                    Diagnostic::error(None, format!("--var {name}=...: no variable `{name}` is declared"))
-                        .with_fix(format!("add `variable \"{name}\" {{}}` to a .tf file, or check the spelling")),
+                    Diagnostic::error(
+                        None,
+                        format!("--var {name}=...: no variable `{name}` is declared"),
+                    )
+                    .with_fix(format!(
+                        "add `variable \"{name}\" {{}}` to a .tf file, or check the spelling"
+                    )),
                 );
                 continue;
             };
@@ -539,7 +550,9 @@ impl<'a> Evaluator<'a> {
                     location,
                     format!("value for undeclared variable `{name}` is ignored"),
                 )
-                .with_fix(format!("declare it with `variable \"{name}\" {{}}` or remove the line")),
+                .with_fix(format!(
+                    "declare it with `variable \"{name}\" {{}}` or remove the line"
+                )),
             );
             return;
         }
@@ -631,7 +644,12 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn undefined_sym_reference(&self, resource_type: &str, name: &str, location: &SourceLocation) -> Diagnostic {
+    fn undefined_sym_reference(
+        &self,
+        resource_type: &str,
+        name: &str,
+        location: &SourceLocation,
+    ) -> Diagnostic {
         let defined: Vec<&str> = self
             .resources
             .iter()
@@ -655,7 +673,9 @@ impl<'a> Evaluator<'a> {
 
     /// Whether every local and resource attribute `expr` references is settled.
     fn is_ready(&self, expr: &Expression) -> bool {
-        references_of(expr).iter().all(|chain| self.chain_is_settled(chain))
+        references_of(expr)
+            .iter()
+            .all(|chain| self.chain_is_settled(chain))
     }
 
     fn chain_is_settled(&self, chain: &ReferenceChain) -> bool {
@@ -822,7 +842,10 @@ impl<'a> Evaluator<'a> {
                     *slot = Slot::Failed;
                     if strict {
                         stuck.push((
-                            format!("{}.{}.{}", resource.resource_type, resource.name, attribute.key),
+                            format!(
+                                "{}.{}.{}",
+                                resource.resource_type, resource.name, attribute.key
+                            ),
                             attribute.location.clone(),
                         ));
                     }
@@ -889,7 +912,11 @@ impl<'a> Evaluator<'a> {
 }
 
 /// Evaluates a block and everything nested in it against a complete context.
-fn evaluate_nested(block: &SourceBlock, ctx: &Context, diagnostics: &mut Vec<Diagnostic>) -> EvaluatedBlock {
+fn evaluate_nested(
+    block: &SourceBlock,
+    ctx: &Context,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> EvaluatedBlock {
     let mut evaluated = EvaluatedBlock {
         ident: block.ident.clone(),
         location: block.location.clone(),
@@ -982,7 +1009,11 @@ fn insert_opaque_leaf(object: &mut Map<String, Value>, prefix: &str, chain: &[St
 
 /// Reports an evaluation error unless this line already has an error (such as an undefined
 /// reference found before evaluation), so one mistake gives one message.
-fn push_eval_error(diagnostics: &mut Vec<Diagnostic>, location: &SourceLocation, err: &hcl::eval::Error) {
+fn push_eval_error(
+    diagnostics: &mut Vec<Diagnostic>,
+    location: &SourceLocation,
+    err: &hcl::eval::Error,
+) {
     let already_reported = diagnostics
         .iter()
         .any(|d| d.is_error() && d.location.as_ref() == Some(location));
@@ -1028,7 +1059,10 @@ mod tests {
         let expr: Expression = r#"[for t in local.targets : "${t.name}-${module.m.out.id}"]"#
             .parse()
             .unwrap();
-        let mut chains: Vec<String> = references_of(&expr).iter().map(ReferenceChain::display).collect();
+        let mut chains: Vec<String> = references_of(&expr)
+            .iter()
+            .map(ReferenceChain::display)
+            .collect();
         chains.sort();
         assert_eq!(chains, ["local.targets", "module.m.out.id"]);
     }
@@ -1036,7 +1070,10 @@ mod tests {
     #[test]
     fn opaque_paths_nest() {
         let mut roots = Map::new();
-        for chain in [["runtime_connector", "sym_runtime", "id"], ["runtime_connector", "settings", "role_arn"]] {
+        for chain in [
+            ["runtime_connector", "sym_runtime", "id"],
+            ["runtime_connector", "settings", "role_arn"],
+        ] {
             insert_opaque_path(
                 &mut roots,
                 &ReferenceChain {

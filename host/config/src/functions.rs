@@ -334,7 +334,9 @@ fn contains(args: FuncArgs) -> Result<Value, String> {
 
 fn keys(args: FuncArgs) -> Result<Value, String> {
     let object = args[0].as_object().ok_or("expected a map")?;
-    Ok(Value::Array(object.keys().cloned().map(Value::from).collect()))
+    Ok(Value::Array(
+        object.keys().cloned().map(Value::from).collect(),
+    ))
 }
 
 fn values(args: FuncArgs) -> Result<Value, String> {

@@ -78,12 +78,10 @@ pub struct LoadedConfig {
 pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<LoadedConfig, ConfigError> {
     let (config, diagnostics) = load_with_diagnostics(dir, opts);
     match config {
-        Some(config) if !diagnostics.iter().any(Diagnostic::is_error) => {
-            Ok(LoadedConfig {
-                config,
-                diagnostics,
-            })
-        }
+        Some(config) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(LoadedConfig {
+            config,
+            diagnostics,
+        }),
         _ => Err(ConfigError { diagnostics }),
     }
 }
@@ -157,8 +155,11 @@ struct DirListing {
 
 fn list_dir(dir: &Path) -> Result<DirListing, Diagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|err| {
-        Diagnostic::error(None, format!("cannot read the directory {}: {err}", dir.display()))
-            .with_fix("check the path; it should be the directory holding your .tf files")
+        Diagnostic::error(
+            None,
+            format!("cannot read the directory {}: {err}", dir.display()),
+        )
+        .with_fix("check the path; it should be the directory holding your .tf files")
     })?;
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
@@ -206,13 +207,21 @@ fn read_json_tfvars(path: &Path) -> Result<hcl::Map<String, hcl::Value>, Diagnos
         })
     };
     let text = std::fs::read_to_string(path).map_err(|err| {
-        Diagnostic::error(location(1), format!("cannot read {}: {err}", path.display()))
+        Diagnostic::error(
+            location(1),
+            format!("cannot read {}: {err}", path.display()),
+        )
     })?;
     match serde_json::from_str::<hcl::Value>(&text) {
         Ok(hcl::Value::Object(values)) => Ok(values),
-        Ok(_) => Err(Diagnostic::error(location(1), "a .tfvars.json file must hold one JSON object")
-            .with_fix("write {\"variable_name\": value, ...}")),
-        Err(err) => Err(Diagnostic::error(location(err.line()), format!("invalid JSON: {err}"))
-            .with_fix("fix the JSON syntax on this line")),
+        Ok(_) => Err(Diagnostic::error(
+            location(1),
+            "a .tfvars.json file must hold one JSON object",
+        )
+        .with_fix("write {\"variable_name\": value, ...}")),
+        Err(err) => Err(
+            Diagnostic::error(location(err.line()), format!("invalid JSON: {err}"))
+                .with_fix("fix the JSON syntax on this line"),
+        ),
     }
 }

@@ -292,7 +292,10 @@ impl<'b> Reader<'b> {
                     Some(attribute.location.clone()),
                     format!("{} has no attribute `{key}`; it is ignored", self.what),
                 )
-                .with_fix(format!("check the spelling; known attributes: {}", known.join(", "))),
+                .with_fix(format!(
+                    "check the spelling; known attributes: {}",
+                    known.join(", ")
+                )),
             );
         }
     }
@@ -414,8 +417,7 @@ impl Lowerer<'_> {
     }
 
     fn resource(&mut self, resource: &EvaluatedResource) {
-        let Some(resource_type) = ResourceType::from_terraform_name(&resource.resource_type)
-        else {
+        let Some(resource_type) = ResourceType::from_terraform_name(&resource.resource_type) else {
             self.diagnostics.push(
                 Diagnostic::warning(
                     Some(resource.body.location.clone()),
@@ -426,7 +428,9 @@ impl Lowerer<'_> {
                 )
                 .with_fix(format!(
                     "check the spelling; known types: {}",
-                    ResourceType::ALL.map(ResourceType::terraform_name).join(", ")
+                    ResourceType::ALL
+                        .map(ResourceType::terraform_name)
+                        .join(", ")
                 )),
             );
             return;
@@ -449,7 +453,8 @@ impl Lowerer<'_> {
             ResourceType::ErrorLogger => {
                 reader.warn_unknown_attributes(&["integration_id", "destination"]);
                 let integration = reader.link("integration_id");
-                if integration.is_none() && !resource.body.attributes.contains_key("integration_id") {
+                if integration.is_none() && !resource.body.attributes.contains_key("integration_id")
+                {
                     reader.missing("integration_id", "sym_integration.slack.id");
                 }
                 let destination = reader.required_string("destination", "\"#sym-errors\"");
@@ -475,7 +480,13 @@ impl Lowerer<'_> {
                 }
             }
             ResourceType::Target => {
-                reader.warn_unknown_attributes(&["type", "name", "label", "settings", "field_bindings"]);
+                reader.warn_unknown_attributes(&[
+                    "type",
+                    "name",
+                    "label",
+                    "settings",
+                    "field_bindings",
+                ]);
                 let target_type = reader.required_string("type", "\"okta_group\"");
                 let target_name = reader.required_string("name", "\"my-target\"");
                 let label = reader.string("label");
@@ -573,7 +584,9 @@ impl Lowerer<'_> {
             ResourceType::FlowsFilter => {
                 reader.warn_unknown_attributes(&["implementation", "vars", "integrations"]);
                 let implementation = self.python_contents(&mut reader, "implementation");
-                if implementation.is_none() && !resource.body.attributes.contains_key("implementation") {
+                if implementation.is_none()
+                    && !resource.body.attributes.contains_key("implementation")
+                {
                     reader.missing("implementation", "file(\"${path.module}/flows_filter.py\")");
                 }
                 let vars = vars(&mut reader);
@@ -619,7 +632,12 @@ impl Lowerer<'_> {
         Some(environment)
     }
 
-    fn flow(&mut self, reader: &mut Reader, body: &EvaluatedBlock, meta: ResourceMeta) -> Option<Flow> {
+    fn flow(
+        &mut self,
+        reader: &mut Reader,
+        body: &EvaluatedBlock,
+        meta: ResourceMeta,
+    ) -> Option<Flow> {
         reader.warn_unknown_attributes(FLOW_ATTRIBUTES);
         let name = reader.required_string("name", "\"my-flow\"");
         if let Some(name) = &name {
@@ -628,7 +646,10 @@ impl Lowerer<'_> {
         let label = reader.string("label");
         let implementation = self.python_contents(reader, "implementation");
         if implementation.is_none() && !body.attributes.contains_key("implementation") {
-            reader.missing("implementation", "file(\"${path.module}/impls/my_flow_impl.py\")");
+            reader.missing(
+                "implementation",
+                "file(\"${path.module}/impls/my_flow_impl.py\")",
+            );
         }
         let environment = reader.link("environment_id");
         if environment.is_none() && !body.attributes.contains_key("environment_id") {
@@ -654,7 +675,10 @@ impl Lowerer<'_> {
                 reader.problems.push(
                     Diagnostic::warning(
                         Some(block.location.clone()),
-                        format!("{} has no `{}` block; it is ignored", reader.what, block.ident),
+                        format!(
+                            "{} has no `{}` block; it is ignored",
+                            reader.what, block.ident
+                        ),
                     )
                     .with_fix("put prompt_field blocks inside `params { ... }`"),
                 );
@@ -707,7 +731,9 @@ impl Lowerer<'_> {
                                     field.name, first.location
                                 ),
                             )
-                            .with_fix("prompt field names are keys of event.payload.fields: rename one"),
+                            .with_fix(
+                                "prompt field names are keys of event.payload.fields: rename one",
+                            ),
                         );
                     }
                     params.prompt_fields.push(field);
@@ -810,7 +836,11 @@ impl Lowerer<'_> {
         }
         let targets = reader.link_list("targets");
         let implementation = self.strategy_implementation(reader);
-        if strategy_type.as_deref() == Some("custom") && implementation.is_none() && !reader.block.failed.contains("implementation") && !reader.block.attributes.contains_key("implementation") {
+        if strategy_type.as_deref() == Some("custom")
+            && implementation.is_none()
+            && !reader.block.failed.contains("implementation")
+            && !reader.block.attributes.contains_key("implementation")
+        {
             reader.missing("implementation", "\"${path.module}/custom_strategy.py\"");
         }
         Some(Strategy {
@@ -986,7 +1016,11 @@ fn looks_like_python_file_name(value: &str) -> bool {
 }
 
 /// Sym rule: at least one of `allow_revoke` and `schedule_deescalation` is true.
-fn check_revoke_or_deescalation(reader: &mut Reader, allow_revoke: bool, schedule_deescalation: bool) {
+fn check_revoke_or_deescalation(
+    reader: &mut Reader,
+    allow_revoke: bool,
+    schedule_deescalation: bool,
+) {
     if !allow_revoke && !schedule_deescalation {
         let location = reader.location_of("schedule_deescalation");
         reader.problems.push(

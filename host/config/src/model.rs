@@ -78,9 +78,7 @@ impl ResourceType {
 
     /// Parses a Terraform type name.
     pub fn from_terraform_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|ty| ty.terraform_name() == name)
+        Self::ALL.into_iter().find(|ty| ty.terraform_name() == name)
     }
 }
 
@@ -555,7 +553,9 @@ pub struct Secret {
 impl Secret {
     /// `settings.json_key`, when the secret is a JSON document and one key is wanted.
     pub fn json_key(&self) -> Option<&str> {
-        self.settings.get("json_key").and_then(SettingValue::as_text)
+        self.settings
+            .get("json_key")
+            .and_then(SettingValue::as_text)
     }
 }
 

@@ -28,7 +28,9 @@ pub const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
     /// `init` refuses to write into an existing directory.
-    #[error("{0} already exists; `symflow init` creates a new directory (choose another --directory)")]
+    #[error(
+        "{0} already exists; `symflow init` creates a new directory (choose another --directory)"
+    )]
     DirectoryExists(PathBuf),
     /// `generate` needs a directory made by `init`.
     #[error("{dir} is not a symflow directory: {missing} is missing (run `symflow init` first, or pass --directory)")]
@@ -165,7 +167,10 @@ pub fn init(opts: &InitOptions) -> Result<Vec<PathBuf>, ScaffoldError> {
         ("environment.tf", templates::ENVIRONMENT_TF),
         ("README.md", templates::README_MD),
     ] {
-        written.push(write_new(&opts.directory.join(name), &render(template, &values))?);
+        written.push(write_new(
+            &opts.directory.join(name),
+            &render(template, &values),
+        )?);
     }
     Ok(written)
 }
@@ -323,63 +328,83 @@ pub fn generate(opts: &GenerateOptions) -> Result<Generated, ScaffoldError> {
         ("impl_path", impl_relative),
         ("strategy_path", strategy_relative.clone()),
     ];
-    let (flow_template, impl_template, shared): (&str, &str, &[(&str, &str)]) =
-        match &opts.settings {
-            FlowSettings::ApprovalOnly => (templates::APPROVAL_TF, templates::APPROVAL_IMPL_PY, &[]),
-            FlowSettings::Okta { domain, group_id } => {
-                let domain = normalize_okta_domain(domain);
-                if domain.is_empty() || group_id.trim().is_empty() {
-                    return Err(ScaffoldError::InvalidValue {
-                        flag: if domain.is_empty() { "--okta-domain" } else { "--okta-group-id" },
-                        problem: "must not be empty".into(),
-                    });
-                }
-                values.push(("okta_domain", escape_hcl_string(&domain)));
-                values.push(("okta_group_id", escape_hcl_string(group_id.trim())));
-                (
-                    templates::OKTA_TF,
-                    templates::STRATEGY_IMPL_PY,
-                    &[("connectors.tf", templates::CONNECTORS_TF), ("secrets.tf", templates::SECRETS_TF)],
-                )
+    let (flow_template, impl_template, shared): (&str, &str, &[(&str, &str)]) = match &opts.settings
+    {
+        FlowSettings::ApprovalOnly => (templates::APPROVAL_TF, templates::APPROVAL_IMPL_PY, &[]),
+        FlowSettings::Okta { domain, group_id } => {
+            let domain = normalize_okta_domain(domain);
+            if domain.is_empty() || group_id.trim().is_empty() {
+                return Err(ScaffoldError::InvalidValue {
+                    flag: if domain.is_empty() {
+                        "--okta-domain"
+                    } else {
+                        "--okta-group-id"
+                    },
+                    problem: "must not be empty".into(),
+                });
             }
-            FlowSettings::Custom { target_identifier } => {
-                if target_identifier.trim().is_empty() {
-                    return Err(ScaffoldError::InvalidValue {
-                        flag: "--target-identifier",
-                        problem: "must not be empty".into(),
-                    });
-                }
-                values.push(("target_identifier", escape_hcl_string(target_identifier.trim())));
-                (
-                    templates::CUSTOM_TF,
-                    templates::STRATEGY_IMPL_PY,
-                    &[("connectors.tf", templates::CONNECTORS_TF), ("secrets.tf", templates::SECRETS_TF)],
-                )
+            values.push(("okta_domain", escape_hcl_string(&domain)));
+            values.push(("okta_group_id", escape_hcl_string(group_id.trim())));
+            (
+                templates::OKTA_TF,
+                templates::STRATEGY_IMPL_PY,
+                &[
+                    ("connectors.tf", templates::CONNECTORS_TF),
+                    ("secrets.tf", templates::SECRETS_TF),
+                ],
+            )
+        }
+        FlowSettings::Custom { target_identifier } => {
+            if target_identifier.trim().is_empty() {
+                return Err(ScaffoldError::InvalidValue {
+                    flag: "--target-identifier",
+                    problem: "must not be empty".into(),
+                });
             }
-            FlowSettings::Pagerduty {
-                subdomain,
-                schedule_name,
-            } => {
-                let subdomain = normalize_okta_domain(subdomain);
-                if subdomain.is_empty() || schedule_name.trim().is_empty() {
-                    return Err(ScaffoldError::InvalidValue {
-                        flag: if subdomain.is_empty() { "--pagerduty-subdomain" } else { "--pagerduty-schedule" },
-                        problem: "must not be empty".into(),
-                    });
-                }
-                values.push(("pagerduty_subdomain", escape_hcl_string(&subdomain)));
-                values.push(("pagerduty_schedule", escape_hcl_string(schedule_name.trim())));
-                (
-                    templates::PAGERDUTY_TF,
-                    templates::PAGERDUTY_IMPL_PY,
-                    &[
-                        ("connectors.tf", templates::CONNECTORS_TF),
-                        ("secrets.tf", templates::SECRETS_TF),
-                        ("pagerduty.tf", templates::PAGERDUTY_INTEGRATION_TF),
-                    ],
-                )
+            values.push((
+                "target_identifier",
+                escape_hcl_string(target_identifier.trim()),
+            ));
+            (
+                templates::CUSTOM_TF,
+                templates::STRATEGY_IMPL_PY,
+                &[
+                    ("connectors.tf", templates::CONNECTORS_TF),
+                    ("secrets.tf", templates::SECRETS_TF),
+                ],
+            )
+        }
+        FlowSettings::Pagerduty {
+            subdomain,
+            schedule_name,
+        } => {
+            let subdomain = normalize_okta_domain(subdomain);
+            if subdomain.is_empty() || schedule_name.trim().is_empty() {
+                return Err(ScaffoldError::InvalidValue {
+                    flag: if subdomain.is_empty() {
+                        "--pagerduty-subdomain"
+                    } else {
+                        "--pagerduty-schedule"
+                    },
+                    problem: "must not be empty".into(),
+                });
             }
-        };
+            values.push(("pagerduty_subdomain", escape_hcl_string(&subdomain)));
+            values.push((
+                "pagerduty_schedule",
+                escape_hcl_string(schedule_name.trim()),
+            ));
+            (
+                templates::PAGERDUTY_TF,
+                templates::PAGERDUTY_IMPL_PY,
+                &[
+                    ("connectors.tf", templates::CONNECTORS_TF),
+                    ("secrets.tf", templates::SECRETS_TF),
+                    ("pagerduty.tf", templates::PAGERDUTY_INTEGRATION_TF),
+                ],
+            )
+        }
+    };
 
     let mut generated = Generated {
         created: Vec::new(),
@@ -395,11 +420,14 @@ pub fn generate(opts: &GenerateOptions) -> Result<Generated, ScaffoldError> {
     for (name, template) in shared {
         let path = dir.join(name);
         if !path.exists() {
-            generated.created.push(write_new(&path, &render(template, &values))?);
+            generated
+                .created
+                .push(write_new(&path, &render(template, &values))?);
         }
     }
     if flow_type == FlowType::Pagerduty {
-        let environment_text = std::fs::read_to_string(&environment_tf).map_err(io_error(&environment_tf))?;
+        let environment_text =
+            std::fs::read_to_string(&environment_tf).map_err(io_error(&environment_tf))?;
         if let Some(updated) = add_environment_integration(
             &environment_tf,
             &environment_text,
@@ -410,16 +438,23 @@ pub fn generate(opts: &GenerateOptions) -> Result<Generated, ScaffoldError> {
             generated.modified.push(environment_tf.clone());
         }
     }
-    generated.created.push(write_new(&flow_file, &render(flow_template, &values))?);
-    generated.created.push(write_new(&impl_file, &render(impl_template, &values))?);
+    generated
+        .created
+        .push(write_new(&flow_file, &render(flow_template, &values))?);
+    generated
+        .created
+        .push(write_new(&impl_file, &render(impl_template, &values))?);
     if flow_type == FlowType::Custom {
         let path = dir.join(&strategy_relative);
-        generated
-            .created
-            .push(write_new(&path, &render(templates::CUSTOM_STRATEGY_PY, &values))?);
+        generated.created.push(write_new(
+            &path,
+            &render(templates::CUSTOM_STRATEGY_PY, &values),
+        )?);
     }
 
-    generated.next_steps.push("terraform init && terraform plan".into());
+    generated
+        .next_steps
+        .push("terraform init && terraform plan".into());
     match &opts.settings {
         FlowSettings::Okta { .. } => generated.next_steps.push(format!(
             "store the Okta API token: aws secretsmanager put-secret-value --secret-id \"sym/{}/okta-api-key\" --secret-string \"$OKTA_API_TOKEN\" (for a local symflow: export {}=...)",
@@ -438,9 +473,10 @@ pub fn generate(opts: &GenerateOptions) -> Result<Generated, ScaffoldError> {
         FlowSettings::ApprovalOnly => {}
     }
     generated.next_steps.push("terraform apply".into());
-    generated
-        .next_steps
-        .push(format!("run /sym in Slack and choose the {:?} flow", opts.flow_name));
+    generated.next_steps.push(format!(
+        "run /sym in Slack and choose the {:?} flow",
+        opts.flow_name
+    ));
     Ok(generated)
 }
 
@@ -455,7 +491,9 @@ fn environment_resource_name(file: &Path, text: &str) -> Result<String, Scaffold
     let mut has_environment_name = false;
     let mut environment = None;
     for structure in body.iter() {
-        let Structure::Block(block) = structure else { continue };
+        let Structure::Block(block) = structure else {
+            continue;
+        };
         match block.ident.as_str() {
             "locals" => {
                 has_environment_name |= block.body.get_attribute("environment_name").is_some();
@@ -506,7 +544,9 @@ fn add_environment_integration(
             _ => None,
         })
         .next()
-        .ok_or_else(|| unexpected("no `resource \"sym_environment\"` to add the integration to".into()))?;
+        .ok_or_else(|| {
+            unexpected("no `resource \"sym_environment\"` to add the integration to".into())
+        })?;
     let line = format!("{key} = {value}");
     let updated = match block.body.get_attribute("integrations") {
         Some(attribute) => {
@@ -529,13 +569,25 @@ fn add_environment_integration(
                 let line_start = text[..closing].rfind('\n').map_or(0, |i| i + 1);
                 let closing_indent = &text[line_start..closing];
                 let entry_indent = format!("{closing_indent}  ");
-                format!("{}{entry_indent}{line}\n{}", &text[..line_start], &text[line_start..])
+                format!(
+                    "{}{entry_indent}{line}\n{}",
+                    &text[..line_start],
+                    &text[line_start..]
+                )
             } else if inner.trim().is_empty() {
                 format!("{}{{ {line} }}{}", &text[..span.start], &text[span.end..])
             } else {
                 let content_end = span.start + 1 + inner.trim_end().len();
-                let separator = if inner.trim_end().ends_with(',') { " " } else { ", " };
-                format!("{}{separator}{line} }}{}", &text[..content_end], &text[span.end..])
+                let separator = if inner.trim_end().ends_with(',') {
+                    " "
+                } else {
+                    ", "
+                };
+                format!(
+                    "{}{separator}{line} }}{}",
+                    &text[..content_end],
+                    &text[span.end..]
+                )
             }
         }
         None => {
@@ -557,10 +609,9 @@ fn add_environment_integration(
 fn object_key_name(key: &hcl::edit::expr::ObjectKey) -> String {
     match key {
         hcl::edit::expr::ObjectKey::Ident(ident) => ident.as_str().to_owned(),
-        hcl::edit::expr::ObjectKey::Expression(expr) => expr
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_default(),
+        hcl::edit::expr::ObjectKey::Expression(expr) => {
+            expr.as_str().map(str::to_owned).unwrap_or_default()
+        }
     }
 }
 
@@ -596,7 +647,8 @@ fn write_new(path: &Path, contents: &str) -> Result<PathBuf, ScaffoldError> {
                 io_error(path)(err)
             }
         })?;
-    file.write_all(contents.as_bytes()).map_err(io_error(path))?;
+    file.write_all(contents.as_bytes())
+        .map_err(io_error(path))?;
     Ok(path.to_path_buf())
 }
 
@@ -621,11 +673,16 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
@@ -652,7 +709,10 @@ mod tests {
 
     #[test]
     fn okta_domains_lose_scheme_and_www() {
-        assert_eq!(normalize_okta_domain("https://www.acme.okta.com/"), "acme.okta.com");
+        assert_eq!(
+            normalize_okta_domain("https://www.acme.okta.com/"),
+            "acme.okta.com"
+        );
         assert_eq!(normalize_okta_domain("acme.okta.com"), "acme.okta.com");
     }
 
@@ -660,25 +720,44 @@ mod tests {
     fn integration_is_added_to_multi_line_single_line_and_missing_maps() {
         let file = Path::new("environment.tf");
         let multi = "resource \"sym_environment\" \"this\" {\n  name = \"prod\"\n  integrations = {\n    slack_id = sym_integration.slack.id\n  }\n}\n";
-        let updated = add_environment_integration(file, multi, "pagerduty_id", "sym_integration.pagerduty.id")
-            .unwrap()
-            .unwrap();
+        let updated = add_environment_integration(
+            file,
+            multi,
+            "pagerduty_id",
+            "sym_integration.pagerduty.id",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(
             updated,
             "resource \"sym_environment\" \"this\" {\n  name = \"prod\"\n  integrations = {\n    slack_id = sym_integration.slack.id\n    pagerduty_id = sym_integration.pagerduty.id\n  }\n}\n"
         );
-        assert!(add_environment_integration(file, &updated, "pagerduty_id", "x").unwrap().is_none());
+        assert!(
+            add_environment_integration(file, &updated, "pagerduty_id", "x")
+                .unwrap()
+                .is_none()
+        );
 
         let single = "resource \"sym_environment\" \"this\" {\n  integrations = { slack_id = sym_integration.slack.id }\n}\n";
-        let updated = add_environment_integration(file, single, "pagerduty_id", "sym_integration.pagerduty.id")
-            .unwrap()
-            .unwrap();
+        let updated = add_environment_integration(
+            file,
+            single,
+            "pagerduty_id",
+            "sym_integration.pagerduty.id",
+        )
+        .unwrap()
+        .unwrap();
         assert!(updated.contains("{ slack_id = sym_integration.slack.id, pagerduty_id = sym_integration.pagerduty.id }"), "{updated}");
 
         let missing = "resource \"sym_environment\" \"this\" {\n  name = \"prod\"\n}\n";
-        let updated = add_environment_integration(file, missing, "pagerduty_id", "sym_integration.pagerduty.id")
-            .unwrap()
-            .unwrap();
+        let updated = add_environment_integration(
+            file,
+            missing,
+            "pagerduty_id",
+            "sym_integration.pagerduty.id",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(
             updated,
             "resource \"sym_environment\" \"this\" {\n  name = \"prod\"\n  integrations = {\n    pagerduty_id = sym_integration.pagerduty.id\n  }\n}\n"

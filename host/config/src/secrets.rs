@@ -86,7 +86,9 @@ pub enum SecretError {
         reason: String,
     },
     /// `json_key` is set but the value is not a JSON object with that key.
-    #[error("secret {path:?} has json_key {key:?}, but its value is not a JSON object with that key")]
+    #[error(
+        "secret {path:?} has json_key {key:?}, but its value is not a JSON object with that key"
+    )]
     MissingJsonKey {
         /// The secret's path.
         path: String,
@@ -109,18 +111,24 @@ pub fn env_var_name(path: &str) -> String {
     name
 }
 
+/// Looks up an environment variable by name.
+type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Resolves `sym_secret`s from the environment and a local JSON file (see the module docs).
 pub struct LocalSecretStore {
     file: PathBuf,
     file_values: serde_json::Map<String, serde_json::Value>,
-    env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: EnvLookup,
 }
 
 impl fmt::Debug for LocalSecretStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalSecretStore")
             .field("file", &self.file)
-            .field("paths_in_file", &self.file_values.keys().collect::<Vec<_>>())
+            .field(
+                "paths_in_file",
+                &self.file_values.keys().collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -142,13 +150,19 @@ impl LocalSecretStore {
     }
 
     /// Replaces the environment lookup (tests, or hosts with their own variable source).
-    pub fn with_env(mut self, env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+    pub fn with_env(
+        mut self,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
         self.env = Box::new(env);
         self
     }
 
     /// A store with only these environment values and file values (for tests and embedding).
-    pub fn from_values(env: HashMap<String, String>, file_values: serde_json::Map<String, serde_json::Value>) -> Self {
+    pub fn from_values(
+        env: HashMap<String, String>,
+        file_values: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
         LocalSecretStore {
             file: PathBuf::from(DEFAULT_SECRETS_FILE),
             file_values,
@@ -162,15 +176,23 @@ impl LocalSecretStore {
     }
 
     /// The value stored under `path`, optionally one key of a JSON value.
-    pub fn resolve_path(&self, path: &str, json_key: Option<&str>) -> Result<SecretValue, SecretError> {
+    pub fn resolve_path(
+        &self,
+        path: &str,
+        json_key: Option<&str>,
+    ) -> Result<SecretValue, SecretError> {
         let env_var = env_var_name(path);
         let raw = match (self.env)(&env_var) {
             Some(value) => serde_json::Value::String(value),
-            None => self.file_values.get(path).cloned().ok_or_else(|| SecretError::NotFound {
-                path: path.to_owned(),
-                env_var: env_var.clone(),
-                file: self.file.display().to_string(),
-            })?,
+            None => self
+                .file_values
+                .get(path)
+                .cloned()
+                .ok_or_else(|| SecretError::NotFound {
+                    path: path.to_owned(),
+                    env_var: env_var.clone(),
+                    file: self.file.display().to_string(),
+                })?,
         };
         let Some(key) = json_key else {
             return match raw {
@@ -186,7 +208,11 @@ impl LocalSecretStore {
             path: path.to_owned(),
             key: key.to_owned(),
         };
-        match document.as_ref().and_then(|doc| doc.get(key)).ok_or_else(missing)? {
+        match document
+            .as_ref()
+            .and_then(|doc| doc.get(key))
+            .ok_or_else(missing)?
+        {
             serde_json::Value::String(s) => Ok(SecretValue(s.clone())),
             other => Ok(SecretValue(other.to_string())),
         }
@@ -211,8 +237,14 @@ fn read_secrets_file(
     match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
         // serde_json's message has a line and column, never the content.
-        Ok(_) => Err(bad("it must be a JSON object mapping secret paths to values".into())),
-        Err(err) => Err(bad(format!("invalid JSON at line {} column {}", err.line(), err.column()))),
+        Ok(_) => Err(bad(
+            "it must be a JSON object mapping secret paths to values".into(),
+        )),
+        Err(err) => Err(bad(format!(
+            "invalid JSON at line {} column {}",
+            err.line(),
+            err.column()
+        ))),
     }
 }
 

@@ -103,10 +103,7 @@ pub(crate) fn parse_file(path: &Path, text: &str) -> Result<SourceFile, Diagnost
         lines: &lines,
     };
     let (attributes, blocks) = converter.body(&body);
-    Ok(SourceFile {
-        attributes,
-        blocks,
-    })
+    Ok(SourceFile { attributes, blocks })
 }
 
 struct Converter<'a> {

@@ -118,7 +118,11 @@ fn strategy_backed_flow_with_targets_and_vars() {
         params.allowed_sources,
         Some(vec![RequestSource::Slack, RequestSource::Api])
     );
-    let names: Vec<&str> = params.prompt_fields.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = params
+        .prompt_fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(names, ["reason", "duration"]);
     let duration = params.prompt_field("duration").unwrap();
     assert_eq!(duration.field_type, FieldType::Duration);
@@ -189,7 +193,10 @@ fn approval_only_flow_with_every_prompt_field_type() {
         ]
     );
     let resource = params.prompt_field("resource").unwrap();
-    assert_eq!(resource.label.as_deref(), Some("What do you need access to?"));
+    assert_eq!(
+        resource.label.as_deref(),
+        Some("What do you need access to?")
+    );
     assert!(resource.required && resource.visible && !resource.prefetch);
     assert_eq!(resource.default.as_deref(), Some("staging-db"));
     let on_change = resource.on_change.as_ref().unwrap();
@@ -216,7 +223,9 @@ fn custom_strategy_secrets_runtime_log_destination_and_flows_filter() {
     let strategy = &config.strategies["internal"];
     assert_eq!(strategy.strategy_type, "custom");
     let implementation = strategy.implementation.as_ref().unwrap();
-    assert!(implementation.source.contains("class InternalStrategy(AccessStrategy):"));
+    assert!(implementation
+        .source
+        .contains("class InternalStrategy(AccessStrategy):"));
     assert_eq!(
         implementation.path.as_deref(),
         Some(fixture().join("custom_strategy.py").as_path())
@@ -262,7 +271,10 @@ fn custom_strategy_secrets_runtime_log_destination_and_flows_filter() {
     );
     let firehose = &config.log_destinations["firehose"];
     assert_eq!(firehose.destination_type, "kinesis_firehose");
-    assert_eq!(firehose.settings["stream_name"].as_text(), Some("sym-audit-prod"));
+    assert_eq!(
+        firehose.settings["stream_name"].as_text(),
+        Some("sym-audit-prod")
+    );
 
     let filter = &config.flows_filters["this"];
     assert!(filter.implementation.source.contains("def get_flows("));
@@ -279,7 +291,9 @@ fn warnings_are_reported_without_failing_the_load() {
     let messages: Vec<String> = loaded.diagnostics.iter().map(|d| d.to_string()).collect();
     assert_eq!(messages.len(), 2, "{messages:#?}");
     let okta_tf = fixture().join("okta.tf").display().to_string();
-    assert!(messages.iter().all(|m| m.starts_with(&format!("{okta_tf}:51: warning: vars."))));
+    assert!(messages
+        .iter()
+        .all(|m| m.starts_with(&format!("{okta_tf}:51: warning: vars."))));
     assert!(messages[0].contains("auto_approve = \"false\" looks like a bool"));
     assert!(messages[1].contains("max_requests = \"5\" looks like an int"));
 }
@@ -307,9 +321,16 @@ fn cli_vars_override_tfvars_and_parse_typed_variables() {
 
 #[test]
 fn flow_lookup_by_slug_is_case_insensitive() {
-    let config = load_dir(&fixture(), &LoadOptions::default()).unwrap().config;
+    let config = load_dir(&fixture(), &LoadOptions::default())
+        .unwrap()
+        .config;
     assert_eq!(
-        config.flow_by_slug("OKTA-Access").unwrap().meta.address.name,
+        config
+            .flow_by_slug("OKTA-Access")
+            .unwrap()
+            .meta
+            .address
+            .name,
         "okta_access"
     );
     assert!(config.flow_by_slug("nope").is_none());

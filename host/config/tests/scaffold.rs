@@ -34,7 +34,11 @@ fn settings_for(flow_type: FlowType) -> FlowSettings {
     }
 }
 
-fn generate_flow(dir: &Path, flow_type: FlowType, flow_name: &str) -> symflow_config::scaffold::Generated {
+fn generate_flow(
+    dir: &Path,
+    flow_type: FlowType,
+    flow_name: &str,
+) -> symflow_config::scaffold::Generated {
     generate(&GenerateOptions {
         directory: dir.to_path_buf(),
         flow_name: flow_name.into(),
@@ -65,7 +69,10 @@ fn init_writes_the_three_files() {
     assert!(config.diagnostics.is_empty(), "{:?}", config.diagnostics);
     let env = &config.config.environments["this"];
     assert_eq!(env.name, "prod");
-    let logger = config.config.get(env.error_logger.as_ref().unwrap()).unwrap();
+    let logger = config
+        .config
+        .get(env.error_logger.as_ref().unwrap())
+        .unwrap();
     assert_eq!(logger.destination, "#sym-errors");
     assert_eq!(config.config.provider.as_ref().unwrap().org, "S-VJ2IYOCQ74");
 }
@@ -101,7 +108,11 @@ fn init_then_every_generator_then_validate_is_clean() {
         assert!(
             diagnostics.is_empty(),
             "after generating {flow_type}:\n{}",
-            diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n")
+            diagnostics
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     let config = load_dir(&dir, &LoadOptions::default()).unwrap().config;
@@ -109,18 +120,29 @@ fn init_then_every_generator_then_validate_is_clean() {
 
     let approval = &config.flows["approval_only_demo"];
     assert!(approval.is_approval_only());
-    let fields: Vec<&str> = approval.params.prompt_fields.iter().map(|f| f.name.as_str()).collect();
+    let fields: Vec<&str> = approval
+        .params
+        .prompt_fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(fields, ["resource-identifier", "reason"]);
     assert_eq!(
         approval.implementation.path.as_deref(),
-        Some(dir.join("impls/approval_approval_only_demo_impl.py").as_path())
+        Some(
+            dir.join("impls/approval_approval_only_demo_impl.py")
+                .as_path()
+        )
     );
 
     let okta = config.resolve_flow(&config.flows["okta_demo"]);
     let strategy = okta.strategy.unwrap();
     assert_eq!(strategy.strategy.strategy_type, "okta");
     assert_eq!(strategy.integration.unwrap().external_id, "acme.okta.com");
-    assert_eq!(strategy.targets[0].settings["group_id"].as_text(), Some("00g12345abc"));
+    assert_eq!(
+        strategy.targets[0].settings["group_id"].as_text(),
+        Some("00g12345abc")
+    );
     let duration = okta.flow.params.prompt_field("duration").unwrap();
     assert_eq!(duration.field_type, FieldType::Duration);
     assert_eq!(duration.allowed_values.as_deref().unwrap(), ["30m", "1h"]);
@@ -135,8 +157,13 @@ fn init_then_every_generator_then_validate_is_clean() {
     let strategy = custom.strategy.unwrap();
     assert_eq!(strategy.strategy.strategy_type, "custom");
     let implementation = strategy.strategy.implementation.as_ref().unwrap();
-    assert!(implementation.source.contains("class CustomAccessStrategy(AccessStrategy):"));
-    assert_eq!(strategy.targets[0].settings["identifier"].as_text(), Some("admin"));
+    assert!(implementation
+        .source
+        .contains("class CustomAccessStrategy(AccessStrategy):"));
+    assert_eq!(
+        strategy.targets[0].settings["identifier"].as_text(),
+        Some("admin")
+    );
     assert!(matches!(
         &strategy.integration.unwrap().settings["secret_ids_json"],
         SettingValue::SecretList(list) if list.len() == 1
@@ -144,13 +171,18 @@ fn init_then_every_generator_then_validate_is_clean() {
 
     let pagerduty = config.resolve_flow(&config.flows["pagerduty_demo"]);
     assert!(pagerduty.flow.is_approval_only());
-    assert_eq!(pagerduty.flow.vars["pagerduty_schedule"], "Primary \"Ops\" rotation");
+    assert_eq!(
+        pagerduty.flow.vars["pagerduty_schedule"],
+        "Primary \"Ops\" rotation"
+    );
     let integration = pagerduty.integrations["pagerduty"];
     assert_eq!(integration.integration_type, "pagerduty");
     assert_eq!(integration.external_id, "acme.pagerduty.com");
-    assert!(pagerduty.flow.implementation.source.contains(
-        "pagerduty.is_on_call(event.user, schedule_name=schedule)"
-    ));
+    assert!(pagerduty
+        .flow
+        .implementation
+        .source
+        .contains("pagerduty.is_on_call(event.user, schedule_name=schedule)"));
     assert_eq!(
         pagerduty.integrations.keys().copied().collect::<Vec<_>>(),
         ["pagerduty", "slack"]
@@ -203,7 +235,16 @@ fn generate_needs_an_init_directory_and_never_overwrites() {
         settings: FlowSettings::ApprovalOnly,
     })
     .unwrap_err();
-    assert!(matches!(err, ScaffoldError::NotInitialized { missing: "versions.tf", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ScaffoldError::NotInitialized {
+                missing: "versions.tf",
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     let dir = tmp.path().join("sym");
     init(&init_options(dir.clone())).unwrap();
@@ -241,7 +282,12 @@ fn generated_python_uses_top_level_sdk_imports_only() {
         for line in source.lines() {
             let trimmed = line.trim_start();
             if trimmed.starts_with("import ") || trimmed.starts_with("from ") {
-                assert_eq!(trimmed, line, "indented import in {}: {line}", path.display());
+                assert_eq!(
+                    trimmed,
+                    line,
+                    "indented import in {}: {line}",
+                    path.display()
+                );
                 assert!(
                     trimmed.starts_with("from sym.sdk.") || trimmed.starts_with("from sym.sdk "),
                     "non-SDK import in {}: {line}",

@@ -17,7 +17,10 @@ fn secret_values_never_print() {
     let value = SecretValue::new("hunter2-very-secret");
     assert_eq!(format!("{value}"), "[redacted]");
     assert_eq!(format!("{value:?}"), "SecretValue([redacted])");
-    assert_eq!(format!("{:?}", Some(&value)), "Some(SecretValue([redacted]))");
+    assert_eq!(
+        format!("{:?}", Some(&value)),
+        "Some(SecretValue([redacted]))"
+    );
     assert_eq!(value.expose(), "hunter2-very-secret");
 }
 
@@ -25,11 +28,17 @@ fn secret_values_never_print() {
 fn environment_variable_wins_over_the_file() {
     let config = fixture_config();
     let secret = &config.secrets["okta_api_key"];
-    assert_eq!(env_var_name(&secret.path), "SYMFLOW_SECRET_SYM_PROD_OKTA_API_KEY");
+    assert_eq!(
+        env_var_name(&secret.path),
+        "SYMFLOW_SECRET_SYM_PROD_OKTA_API_KEY"
+    );
     let mut file = serde_json::Map::new();
     file.insert("sym/prod/okta-api-key".into(), "from-file".into());
     let store = LocalSecretStore::from_values(
-        HashMap::from([("SYMFLOW_SECRET_SYM_PROD_OKTA_API_KEY".to_owned(), "from-env".to_owned())]),
+        HashMap::from([(
+            "SYMFLOW_SECRET_SYM_PROD_OKTA_API_KEY".to_owned(),
+            "from-env".to_owned(),
+        )]),
         file.clone(),
     );
     assert_eq!(store.resolve(secret).unwrap().expose(), "from-env");
@@ -60,10 +69,16 @@ fn json_key_selects_one_key_from_the_file_or_the_environment() {
     assert_eq!(store.resolve(secret).unwrap().expose(), "env-token");
 
     let store = LocalSecretStore::from_values(
-        HashMap::from([("SYMFLOW_SECRET_SYM_PROD_PAGERDUTY".to_owned(), "not json".to_owned())]),
+        HashMap::from([(
+            "SYMFLOW_SECRET_SYM_PROD_PAGERDUTY".to_owned(),
+            "not json".to_owned(),
+        )]),
         serde_json::Map::new(),
     );
-    assert!(matches!(store.resolve(secret), Err(SecretError::MissingJsonKey { .. })));
+    assert!(matches!(
+        store.resolve(secret),
+        Err(SecretError::MissingJsonKey { .. })
+    ));
 }
 
 #[test]
@@ -72,7 +87,10 @@ fn missing_secret_names_both_places_and_no_value() {
     let store = LocalSecretStore::from_values(HashMap::new(), serde_json::Map::new());
     let err = store.resolve(&config.secrets["internal_api"]).unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("SYMFLOW_SECRET_SYM_PROD_INTERNAL_API"), "{message}");
+    assert!(
+        message.contains("SYMFLOW_SECRET_SYM_PROD_INTERNAL_API"),
+        "{message}"
+    );
     assert!(message.contains("secrets.local.json"), "{message}");
 }
 
@@ -88,12 +106,18 @@ fn secrets_file_is_read_from_the_configuration_directory() {
         .unwrap()
         .with_env(|_| None);
     assert_eq!(
-        store.resolve_path("sym/prod/okta-api-key", None).unwrap().expose(),
+        store
+            .resolve_path("sym/prod/okta-api-key", None)
+            .unwrap()
+            .expose(),
         "file-token"
     );
     // The Debug form lists paths, never values.
     let debug = format!("{store:?}");
-    assert!(debug.contains("sym/prod/okta-api-key") && !debug.contains("file-token"), "{debug}");
+    assert!(
+        debug.contains("sym/prod/okta-api-key") && !debug.contains("file-token"),
+        "{debug}"
+    );
 
     // No file is fine; an explicit --secrets-file that does not exist is not.
     let empty = tempfile::tempdir().unwrap();

@@ -120,7 +120,11 @@ fn flow(name: &str, params_body: &str) -> String {
 #[test]
 fn the_base_configuration_is_clean() {
     let case = Case::new(&flow("demo", ""));
-    assert!(case.diagnostics().is_empty(), "{}", render(&case.diagnostics()));
+    assert!(
+        case.diagnostics().is_empty(),
+        "{}",
+        render(&case.diagnostics())
+    );
 }
 
 #[test]
@@ -181,7 +185,12 @@ fn duration_without_allowed_values() {
       type = "duration"
     }"#,
     ));
-    case.expect(Severity::Error, "flow.tf", 7, "duration prompt field has no allowed_values");
+    case.expect(
+        Severity::Error,
+        "flow.tf",
+        7,
+        "duration prompt field has no allowed_values",
+    );
 }
 
 #[test]
@@ -196,7 +205,12 @@ fn duration_not_required() {
       required       = false
     }"#,
     ));
-    case.expect(Severity::Error, "flow.tf", 11, "duration prompt field must be required");
+    case.expect(
+        Severity::Error,
+        "flow.tf",
+        11,
+        "duration prompt field must be required",
+    );
 }
 
 #[test]
@@ -209,7 +223,12 @@ fn approval_only_flow_defining_duration() {
       allowed_values = ["30m", "1h"]
     }"#,
     ));
-    case.expect(Severity::Error, "flow.tf", 6, "but this is an approval-only flow");
+    case.expect(
+        Severity::Error,
+        "flow.tf",
+        6,
+        "but this is an approval-only flow",
+    );
 }
 
 #[test]
@@ -233,7 +252,12 @@ fn bad_allowed_sources_value() {
 #[test]
 fn flow_name_breaking_the_slug_rule() {
     let case = Case::new(&flow("my_flow", ""));
-    let diagnostic = case.expect(Severity::Error, "flow.tf", 2, "flow name \"my_flow\" is not a valid slug");
+    let diagnostic = case.expect(
+        Severity::Error,
+        "flow.tf",
+        2,
+        "flow name \"my_flow\" is not a valid slug",
+    );
     assert!(diagnostic.fix.unwrap().contains("\"my-flow\""));
 }
 
@@ -243,7 +267,12 @@ fn environment_name_longer_than_32() {
     let long = "a".repeat(33);
     let environment = ENVIRONMENT_TF.replace("\"prod\"", &format!("\"{long}\""));
     std::fs::write(case.root.join("environment.tf"), environment).unwrap();
-    case.expect(Severity::Error, "environment.tf", 6, "is 33 characters long; the limit is 32");
+    case.expect(
+        Severity::Error,
+        "environment.tf",
+        6,
+        "is 33 characters long; the limit is 32",
+    );
 }
 
 #[test]
@@ -303,9 +332,14 @@ fn reference_to_an_undefined_resource_type_inside_a_list() {
 
 #[test]
 fn hcl_syntax_error_names_the_line() {
-    let case = Case::new("resource \"sym_flow\" \"demo\" {\n  name = \"demo\"\n  label = \"unterminated\n}\n");
+    let case = Case::new(
+        "resource \"sym_flow\" \"demo\" {\n  name = \"demo\"\n  label = \"unterminated\n}\n",
+    );
     let diagnostic = case.expect(Severity::Error, "flow.tf", 3, "HCL syntax error");
-    assert!(load_dir(&case.root, &LoadOptions::default()).is_err(), "{diagnostic}");
+    assert!(
+        load_dir(&case.root, &LoadOptions::default()).is_err(),
+        "{diagnostic}"
+    );
 }
 
 #[test]
@@ -319,7 +353,12 @@ fn allowed_values_on_target_id_is_a_warning() {
       allowed_values = ["a", "b"]
     }"#,
     ));
-    case.expect(Severity::Warning, "flow.tf", 10, "allowed_values is ignored for target_id");
+    case.expect(
+        Severity::Warning,
+        "flow.tf",
+        10,
+        "allowed_values is ignored for target_id",
+    );
     assert!(load_dir(&case.root, &LoadOptions::default()).is_ok());
 }
 
@@ -338,8 +377,18 @@ fn vars_that_look_like_int_or_bool_are_warnings() {
 }
 "##,
     );
-    case.expect(Severity::Warning, "flow.tf", 5, "vars.max_hours = \"4\" looks like an int");
-    case.expect(Severity::Warning, "flow.tf", 5, "vars.dry_run = \"true\" looks like a bool");
+    case.expect(
+        Severity::Warning,
+        "flow.tf",
+        5,
+        "vars.max_hours = \"4\" looks like an int",
+    );
+    case.expect(
+        Severity::Warning,
+        "flow.tf",
+        5,
+        "vars.dry_run = \"true\" looks like a bool",
+    );
     let loaded = load_dir(&case.root, &LoadOptions::default()).unwrap();
     assert_eq!(loaded.diagnostics.len(), 2);
     assert_eq!(loaded.config.flows["demo"].vars["max_hours"], "4");
@@ -354,7 +403,12 @@ fn missing_required_attribute() {
 }
 "#,
     );
-    case.expect(Severity::Error, "flow.tf", 1, "missing the required attribute `environment_id`");
+    case.expect(
+        Severity::Error,
+        "flow.tf",
+        1,
+        "missing the required attribute `environment_id`",
+    );
 }
 
 #[test]
@@ -367,7 +421,12 @@ fn missing_implementation_file() {
 }
 "#,
     );
-    let diagnostic = case.expect(Severity::Error, "flow.tf", 4, "file(...) failed: cannot read");
+    let diagnostic = case.expect(
+        Severity::Error,
+        "flow.tf",
+        4,
+        "file(...) failed: cannot read",
+    );
     assert!(diagnostic.message.contains("nope.py"));
     assert_eq!(case.error_count(), 1, "{}", render(&case.diagnostics()));
 }
@@ -384,7 +443,12 @@ fn strategy_implementation_must_be_a_path() {
 }
 "#,
     );
-    case.expect(Severity::Error, "flow.tf", 6, "must be a file path, but it holds file contents");
+    case.expect(
+        Severity::Error,
+        "flow.tf",
+        6,
+        "must be a file path, but it holds file contents",
+    );
 }
 
 #[test]
@@ -417,10 +481,24 @@ resource "sym_flow" "demo" {
 }
 "#,
     );
-    case.expect(Severity::Error, "flow.tf", 1, "variable `team` has no value");
-    case.expect(Severity::Error, "flow.tf", 4, "local.suffix is used but not defined");
+    case.expect(
+        Severity::Error,
+        "flow.tf",
+        1,
+        "variable `team` has no value",
+    );
+    case.expect(
+        Severity::Error,
+        "flow.tf",
+        4,
+        "local.suffix is used but not defined",
+    );
     // With the variable given and the local defined, the same flow is clean.
-    std::fs::write(case.root.join("locals.tf"), "locals {\n  suffix = \"access\"\n}\n").unwrap();
+    std::fs::write(
+        case.root.join("locals.tf"),
+        "locals {\n  suffix = \"access\"\n}\n",
+    )
+    .unwrap();
     let opts = LoadOptions {
         vars: vec![("team".into(), "ops".into())],
     };
@@ -441,7 +519,12 @@ fn duplicate_prompt_field_names() {
       type = "string"
     }"#,
     ));
-    case.expect(Severity::Error, "flow.tf", 10, "two prompt fields named \"reason\"");
+    case.expect(
+        Severity::Error,
+        "flow.tf",
+        10,
+        "two prompt fields named \"reason\"",
+    );
 }
 
 #[test]
@@ -465,10 +548,15 @@ fn reference_cycle_between_locals() {
 
 #[test]
 fn load_error_lists_every_error() {
-    let case = Case::new(&flow("my_flow", "    allow_revoke = false\n    schedule_deescalation = false"));
+    let case = Case::new(&flow(
+        "my_flow",
+        "    allow_revoke = false\n    schedule_deescalation = false",
+    ));
     let err = load_dir(&case.root, &LoadOptions::default()).unwrap_err();
     assert_eq!(err.errors().count(), 2, "{err}");
-    assert!(err.to_string().starts_with("the configuration has 2 errors:"));
+    assert!(err
+        .to_string()
+        .starts_with("the configuration has 2 errors:"));
 }
 
 #[test]
