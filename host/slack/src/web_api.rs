@@ -9,7 +9,7 @@
 //! base URL is configurable so tests and emulators can stand in for Slack.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
@@ -822,12 +822,11 @@ impl SlackClient {
                 .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
                 .body(text.clone()),
         };
-        let started = Instant::now();
         let transport_error = |source: reqwest::Error| {
             if source.is_timeout() {
                 SlackApiError::Timeout {
                     method: method.to_owned(),
-                    after: started.elapsed().max(self.config.request_timeout),
+                    after: self.config.request_timeout,
                 }
             } else {
                 SlackApiError::Transport {
