@@ -140,12 +140,8 @@ impl FlowCall {
                 format!("`{}` reducer", self.handler_name())
             }
             FlowCall::On(_) | FlowCall::After(_) => format!("`{}` hook", self.handler_name()),
-            FlowCall::Escalate | FlowCall::Deescalate => {
-                format!(
-                    "access strategy `{}` (granting/removing access)",
-                    self.handler_name()
-                )
-            }
+            FlowCall::Escalate => "access strategy's `escalate` (granting access)".to_string(),
+            FlowCall::Deescalate => "access strategy's `deescalate` (removing access)".to_string(),
         }
     }
 }

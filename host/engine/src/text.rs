@@ -400,6 +400,17 @@ pub fn error_report(
     if let Some(hint) = error.hint.as_deref().filter(|h| !h.is_empty()) {
         text.push_str(&format!("\n*Hint:* {hint}"));
     }
+    if let Some(requester) = &run.requester {
+        let mut line = format!(
+            "\n*Request:* {} → *{}*",
+            requester.mention(),
+            access_name(spec, run)
+        );
+        if let Some(approver) = run.approver() {
+            line.push_str(&format!(", approved by {}", approver.mention()));
+        }
+        text.push_str(&line);
+    }
     text.push_str(&format!("\n*Run now:* {consequence}"));
     let traceback = Some(error.traceback.clone()).filter(|t| !t.trim().is_empty());
     if traceback.is_some() {

@@ -1024,6 +1024,7 @@ fn on_request_error_stops_the_run_cleanly() {
         "`KeyError: 'nope'`",
         "errored",
         "traceback attached",
+        "*Request:* <@UALICE> → *Approval*",
     ] {
         assert!(r.text.contains(needle), "missing {needle:?} in {}", r.text);
     }
@@ -1175,6 +1176,12 @@ fn scheduled_deescalation_failure_retries_then_gives_up() {
     assert_eq!(timers(&fx)["run-1/deescalate"], h.now.plus_secs(300));
     assert_eq!(h.run.status, RunStatus::Escalated);
     assert!(reports(&fx)[0].text.contains("Access is still active"));
+    assert!(
+        reports(&fx)[0]
+            .text
+            .contains("*Request:* <@UALICE> → *Group t1*, approved by <@UBOB>"),
+        "the engineer sees whose access to check"
+    );
 
     h.advance(300);
     let fx = h.fire(TimerKind::Deescalate);
