@@ -34,6 +34,8 @@ pub enum InboundError {
     },
     #[error("Slack payload has no \"type\" field, so it cannot be routed")]
     MissingType,
+    #[error("Slack slash command has no `{0}` field, so it cannot be routed")]
+    MissingField(&'static str),
 }
 
 fn json_error(what: &'static str) -> impl FnOnce(serde_json::Error) -> InboundError {
@@ -103,8 +105,19 @@ pub struct SlashCommand {
 
 impl SlashCommand {
     /// Parses the raw `application/x-www-form-urlencoded` body.
+    /// Fails when `command`, `team_id` or `user_id` is missing: such a request cannot be routed.
     pub fn from_form(body: &[u8]) -> Result<Self, InboundError> {
-        Ok(serde_urlencoded::from_bytes(body)?)
+        let command: Self = serde_urlencoded::from_bytes(body)?;
+        for (name, value) in [
+            ("command", &command.command),
+            ("team_id", &command.team_id),
+            ("user_id", &command.user_id),
+        ] {
+            if value.is_empty() {
+                return Err(InboundError::MissingField(name));
+            }
+        }
+        Ok(command)
     }
 
     /// The words the user typed after the command.

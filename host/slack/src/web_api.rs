@@ -80,7 +80,7 @@ impl fmt::Debug for SlackClientConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum SlackApiError {
     /// Slack answered `ok: false`.
-    #[error("Slack {method} failed with \"{code}\"{}", describe_slack_error(.warning, .messages))]
+    #[error("Slack {method} failed with \"{code}\"{}", describe_slack_error(.code, .warning, .messages))]
     Slack {
         method: String,
         /// Slack's error code: `channel_not_found`, `not_in_channel`, `expired_trigger_id`...
@@ -124,7 +124,7 @@ pub enum SlackApiError {
     Config(String),
 }
 
-fn describe_slack_error(warning: &Option<String>, messages: &[String]) -> String {
+fn describe_slack_error(code: &str, warning: &Option<String>, messages: &[String]) -> String {
     let mut text = String::new();
     if !messages.is_empty() {
         text.push_str(": ");
@@ -133,7 +133,32 @@ fn describe_slack_error(warning: &Option<String>, messages: &[String]) -> String
     if let Some(warning) = warning {
         text.push_str(&format!(" (warning: {warning})"));
     }
+    if let Some(hint) = hint_for(code) {
+        text.push_str(" — ");
+        text.push_str(hint);
+    }
     text
+}
+
+/// What to do about the Slack error codes an operator can fix.
+fn hint_for(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "not_authed" | "invalid_auth" | "token_revoked" | "token_expired" | "account_inactive" => {
+            "check SLACK_BOT_TOKEN: it must be the app's current xoxb- bot token"
+        }
+        "missing_scope" => "add the needed scope in the Slack app's OAuth settings and reinstall the app",
+        "channel_not_found" => {
+            "the channel does not exist or the app cannot see it; for a private channel, invite the app"
+        }
+        "not_in_channel" => "invite the app to the channel (/invite @app-name)",
+        "is_archived" => "the channel is archived; unarchive it or point the flow at another channel",
+        "expired_trigger_id" | "invalid_trigger_id" => {
+            "the modal was opened too late (trigger ids last about 3 s) or twice"
+        }
+        "user_not_found" | "users_not_found" => "no such user in this workspace",
+        "ratelimited" | "rate_limited" => "Slack is rate limiting this app; retry later",
+        _ => return None,
+    })
 }
 
 fn describe_retry_after(retry_after: &Option<Duration>) -> String {
@@ -914,13 +939,18 @@ fn check_ok(method: &str, status: StatusCode, body: &[u8]) -> Result<Value, Slac
     };
     let metadata = envelope.response_metadata.unwrap_or_default();
     if !envelope.ok {
+        let mut messages = metadata.messages;
+        // `missing_scope` answers say which scope the token lacks.
+        if let Some(needed) = value.get("needed").and_then(Value::as_str) {
+            messages.push(format!("needed scope: {needed}"));
+        }
         return Err(SlackApiError::Slack {
             method: method.to_owned(),
             code: envelope
                 .error
                 .unwrap_or_else(|| format!("unknown_error (HTTP {})", status.as_u16())),
             warning: envelope.warning,
-            messages: metadata.messages,
+            messages,
         });
     }
     if !status.is_success() {

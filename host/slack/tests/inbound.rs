@@ -179,6 +179,21 @@ fn slash_command_docs_example_with_unencoded_slashes_and_percent_20() {
 }
 
 #[test]
+fn slash_commands_that_cannot_be_routed_are_refused() {
+    let error = SlashCommand::from_form(b"command=%2Fsym&user_id=U1&text=").unwrap_err();
+    assert!(
+        matches!(error, InboundError::MissingField("team_id")),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("team_id"));
+    let error = SlashCommand::from_form(b"team_id=T1&user_id=U1").unwrap_err();
+    assert!(
+        matches!(error, InboundError::MissingField("command")),
+        "{error:?}"
+    );
+}
+
+#[test]
 fn slash_command_text_keeps_words_apart() {
     let command = SlashCommand::from_form(
         b"command=%2Fsym&text=req+aws-access+++prod&team_id=T1&user_id=U1&channel_id=C1&trigger_id=1.2.3",

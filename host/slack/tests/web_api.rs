@@ -441,6 +441,24 @@ async fn ok_false_becomes_a_typed_error_with_the_code() {
         assert_eq!(error.slack_code(), Some("not_in_channel"));
     }
 
+    let hinted = client
+        .chat_post_message(&PostMessage::new("C0PRIVATE", "hi"))
+        .await
+        .unwrap_err();
+    assert!(hinted.to_string().contains("/invite"), "{hinted}");
+
+    slack.respond_next(
+        "users.info",
+        CannedResponse::ok_body(
+            r#"{"ok":false,"error":"missing_scope","needed":"users:read","provided":"chat:write"}"#,
+        ),
+    );
+    let error = client.users_info("U1").await.unwrap_err();
+    assert!(
+        error.to_string().contains("needed scope: users:read"),
+        "{error}"
+    );
+
     slack.fail_always("chat.update", "cant_update_message");
     let error = client
         .chat_update(&UpdateMessage::new("C1", "1.1", "x"))
