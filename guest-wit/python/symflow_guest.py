@@ -44,6 +44,7 @@ define the handler. `traceback` is the Python traceback starting at the flow's o
 
 import importlib
 import inspect
+import linecache
 import re
 import traceback
 from typing import Any, Callable, Dict, List, Optional
@@ -201,6 +202,23 @@ def _import_optional(name: str) -> Optional[Any]:
         return None
 
 
+def keep_source(module: Any) -> None:
+    """Keep a module's source in `linecache` for good, so tracebacks inside the component
+    (which has no files) still show the flow's source lines.
+
+    An entry whose mtime is None is never re-checked against the file system.
+    """
+    filename = getattr(module, "__file__", None)
+    if not filename:
+        return
+    try:
+        with open(filename, encoding="utf-8") as source:
+            lines = source.readlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    linecache.cache[filename] = (sum(len(line) for line in lines), None, lines, filename)
+
+
 def load_flow() -> Dispatch:
     """Import the flow's modules as the build laid them out (see the module docstring)."""
     impl = importlib.import_module(IMPL_MODULE)
@@ -211,6 +229,9 @@ def load_flow() -> Dispatch:
         strategy_module = importlib.import_module(STRATEGY_MODULE) if manifest.HAS_STRATEGY else None
     else:
         strategy_module = _import_optional(STRATEGY_MODULE)
+    for module in (impl, strategy_module, *on_change_modules.values()):
+        if module is not None:
+            keep_source(module)
     return build_dispatch(impl, on_change_modules, strategy_module)
 
 
@@ -649,6 +670,64 @@ def _guard(fn: Callable, *args: Any) -> Any:
         return fn(*args)
     except Exception as error:
         raise Err(flow_error(error)) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Warm-up (build time).
+# --------------------------------------------------------------------------------------------
+
+
+def _sample_event() -> "wit.Event":
+    identity = wit.UserIdentity(service="slack", service_id="T0", user_id="U0")
+    user = wit.User("00000000-0000-4000-8000-000000000000", "a@b.co", "a@b.co", "normal", "A", "B", wit.UserRole.MEMBER, [identity])
+    integration = wit.Integration("slack", "slack", "slack", "T0", '{"token": {"$secret": "s"}}')
+    target = wit.Target("t", "t", "sym:access_target:custom:t:latest", "custom", "T", '{"identifier": "x"}')
+    field = wit.PromptField("reason", wit.FieldType.STRING, "Reason", True, True, None, ["a"], False)
+    strategy = wit.Strategy("s", "custom", "s", "S", integration, [target], "{}")
+    flow = wit.FlowInfo("f", "sym:flow:f:latest", "F", '{"v": "1"}', [field], [integration], strategy, "prod")
+    step = wit.RunStep("request", user, '{"k": 1}', '{"o": 1}', "2024-01-01T00:00:00+00:00")
+    return wit.Event(
+        "request", "r", "sym:run:f:latest:r", user, "2024-01-01T00:00:00+00:00",
+        '{"reason": "x", "target_id": "t", "duration": 60}', wit.Channel("#c", "slack"), flow, [step], None,
+    )
+
+
+def warm_up() -> None:
+    """Run the guest's own conversions once, never the flow's code (raises on failure)."""
+    event = Event._from_wit(_sample_event())
+    try:
+        fields = event.payload.fields
+        event.flow.environment.integrations["slack"].settings["token"]
+        event.run.actors.get("request")
+        event.get_actor("request")
+        event.get_context("request")
+        event.get_step_output("request")
+        dumps(fields)
+        event.user._to_wit()
+        _permission(RequestPermission(webapp_view="admin", approve_deny="member"))
+        destination = sym.sdk.integrations.slack.channel("#warm-up", allow_self=True)
+        _notifications([Notification(destinations=[destination], timeout=60)])
+        approvers(destination)
+        _transition(sym.sdk.templates.ApprovalTemplate.approve(reason="warm-up"))
+        try:
+            raise SymException("WarmUp", "WARM_UP", "warm-up")
+        except SymException as error:
+            flow_error(error)
+    finally:
+        set_current_event(None)
+
+
+def _warm_up_at_build() -> None:
+    """The component is a snapshot of the interpreter after this module is imported, so
+    caches filled and bytecode specialised by `warm_up` are warm in every fresh instance.
+    Warming up is an optimisation: it never fails the build."""
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+_warm_up_at_build()
 
 
 __all__ = ["DISPATCH", "Handlers", "approvers", "build_dispatch", "field_key", "flow_error", "load_flow"]

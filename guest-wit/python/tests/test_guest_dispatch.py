@@ -527,3 +527,19 @@ def _write(directory, name, text):
     path = directory / name
     path.write_text(text)
     return path
+
+
+def test_build_time_warm_up_runs_cleanly():
+    symflow_guest.warm_up()  # must not raise: at build time a failure would only be swallowed
+
+
+def test_kept_source_shows_in_tracebacks_after_the_files_are_gone(tmp_path, install_flow):
+    path = tmp_path / "flow_impl_gone.py"
+    path.write_text("def on_request(event):\n    raise ValueError('no access for ' + event.user.username)\n")
+    module = load_module(path, "flow_impl_gone")
+    symflow_guest.keep_source(module)
+    path.unlink()  # inside the component there are no files at all
+    handlers = install_flow(module)
+    with pytest.raises(Err) as excinfo:
+        handlers.on_request(b.event())
+    assert "raise ValueError('no access for ' + event.user.username)" in flow_error(excinfo).traceback
