@@ -57,7 +57,6 @@ from wit_world.imports import types as wit
 # The whole SDK and the `requests` shim are imported here so that every module is in the
 # build-time snapshot, whatever the flow itself imports.
 import requests  # noqa: F401
-import requests.exceptions  # noqa: F401
 import sym.sdk.annotations  # noqa: F401
 import sym.sdk.errors
 import sym.sdk.exceptions  # noqa: F401

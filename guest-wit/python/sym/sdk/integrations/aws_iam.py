@@ -3,8 +3,6 @@
 Not available in symflow yet: every function raises `AWSIAMError` with code `NOT_AVAILABLE`.
 """
 
-from typing import Any, List, Optional
-
 from sym.sdk.exceptions import AWSIAMError
 from sym.sdk.integrations._unavailable import not_available
 

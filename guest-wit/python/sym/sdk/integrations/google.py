@@ -3,7 +3,7 @@
 Not available in symflow yet: every function raises `GoogleError` with code `NOT_AVAILABLE`.
 """
 
-from typing import Any, List, Optional
+from typing import List, Optional
 
 from sym.sdk.exceptions import GoogleError
 from sym.sdk.integrations._unavailable import not_available

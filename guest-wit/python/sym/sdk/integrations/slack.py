@@ -6,7 +6,7 @@ host's `slack` capability. A refused or failed call raises `SlackError` (`Slack:
 
 import json
 import re
-from typing import List, Optional, Sequence, Union
+from typing import List, Sequence, Union
 
 from wit_world.imports import slack as slack_capability
 from wit_world.imports import types as wit
