@@ -7,6 +7,9 @@
 """
 
 import ast
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -45,3 +48,22 @@ def test_imports_are_top_level_and_allowed(path):
 def test_the_scan_sees_the_sources():
     assert len(SOURCES) > 40
     assert GUEST / "symflow_guest.py" in SOURCES
+
+
+
+def test_importing_the_app_module_loads_every_sdk_module(tmp_path):
+    """So that each is in the snapshot even when a flow imports it only inside a function."""
+    expected = set()
+    for path in SOURCES:
+        relative = path.relative_to(GUEST).with_suffix("")
+        parts = relative.parts[:-1] if relative.name == "__init__" else relative.parts
+        expected.add(".".join(parts))
+    (tmp_path / "flow_impl.py").write_text("")
+    paths = os.pathsep.join([str(tmp_path), str(GUEST), str(GUEST / "tests" / "wit_stub")])
+    code = "import json, sys, symflow_guest; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=paths), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    missing = sorted(expected - set(json.loads(result.stdout)))
+    assert not missing, f"not imported by symflow_guest: {missing}"
