@@ -366,7 +366,14 @@ fn integration_key(key: &str) -> String {
     key.strip_suffix("_id").unwrap_or(key).to_owned()
 }
 
-const FLOW_ATTRIBUTES: &[&str] = &["name", "label", "implementation", "environment_id", "vars"];
+const FLOW_ATTRIBUTES: &[&str] = &[
+    "name",
+    "label",
+    "implementation",
+    "environment_id",
+    "vars",
+    "params",
+];
 const PARAMS_ATTRIBUTES: &[&str] = &[
     "strategy_id",
     "allow_revoke",
@@ -654,6 +661,31 @@ impl Lowerer<'_> {
         let environment = reader.link("environment_id");
         if environment.is_none() && !body.attributes.contains_key("environment_id") {
             reader.missing("environment_id", "sym_environment.this.id");
+        }
+        if let Some(Link { .. }) = environment
+            .as_ref()
+            .filter(|link| link.external().is_some())
+        {
+            let location = reader.location_of("environment_id");
+            reader.problems.push(
+                Diagnostic::warning(
+                    Some(location),
+                    format!(
+                        "{}: environment_id comes from outside this directory, so symflow does not know the flow's integrations or error channel",
+                        reader.what
+                    ),
+                )
+                .with_fix("declare the sym_environment in this directory and use `sym_environment.<name>.id`"),
+            );
+        }
+        if let Some(attribute) = body.attributes.get("params") {
+            reader.problems.push(
+                Diagnostic::error(
+                    Some(attribute.location.clone()),
+                    format!("{}: `params = {{ ... }}` is the provider v1 syntax", reader.what),
+                )
+                .with_fix("since provider v2, params is a block: write `params { ... }` without `=`, with prompt_field blocks inside"),
+            );
         }
         let vars = vars(reader);
         let mut params_blocks = body.blocks_named("params");

@@ -565,3 +565,50 @@ fn missing_directory() {
     assert_eq!(diagnostics.len(), 1);
     assert!(diagnostics[0].message.contains("cannot read the directory"));
 }
+
+#[test]
+fn params_written_as_a_v1_map() {
+    let case = Case::new(
+        r#"resource "sym_flow" "demo" {
+  name           = "demo"
+  implementation = file("${path.module}/impls/demo_impl.py")
+  environment_id = sym_environment.this.id
+  params = {
+    strategy_id = ""
+  }
+}
+"#,
+    );
+    case.expect(Severity::Error, "flow.tf", 5, "is the provider v1 syntax");
+}
+
+#[test]
+fn environment_from_a_data_source_is_a_warning() {
+    let case = Case::new(
+        r#"data "sym_environment" "shared" {
+  name = "shared"
+}
+
+resource "sym_flow" "demo" {
+  name           = "demo"
+  implementation = file("${path.module}/impls/demo_impl.py")
+  environment_id = data.sym_environment.shared.id
+}
+"#,
+    );
+    case.expect(
+        Severity::Warning,
+        "flow.tf",
+        8,
+        "environment_id comes from outside this directory",
+    );
+    let config = load_dir(&case.root, &LoadOptions::default())
+        .unwrap()
+        .config;
+    let flow = &config.flows["demo"];
+    assert_eq!(
+        flow.environment.external(),
+        Some("${data.sym_environment.shared.id}")
+    );
+    assert!(config.resolve_flow(flow).environment.is_none());
+}
