@@ -7,7 +7,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use symflow_config::scaffold::{generate, init, FlowSettings, FlowType, GenerateOptions, InitOptions};
+use symflow_config::scaffold::{
+    generate, init, FlowSettings, FlowType, GenerateOptions, InitOptions,
+};
 use symflow_config::{load_dir, LoadOptions};
 
 const FLOWS: usize = 100;
