@@ -140,11 +140,31 @@ impl<'b> Reader<'b> {
         }
     }
 
+    /// A value Terraform only knows after apply, where a whole map or list was expected.
+    fn unknown_collection(&mut self, key: &str, value: &str, treated_as: &str) {
+        let location = self.location_of(key);
+        self.problems.push(
+            Diagnostic::warning(
+                Some(location),
+                format!(
+                    "`{key}` of {} is {value}, known only after terraform apply; symflow treats it as {treated_as}",
+                    self.what
+                ),
+            )
+            .with_fix(format!("write `{key}` out in this directory if symflow needs it")),
+        );
+    }
+
     /// A list of strings; `None` when the attribute is absent or null.
     fn string_list(&mut self, key: &str) -> Option<Vec<String>> {
         let value = &self.attribute(key)?.value;
         match value {
             Value::Null => None,
+            Value::String(s) if is_opaque(s) => {
+                let s = s.clone();
+                self.unknown_collection(key, &s, "an empty list");
+                None
+            }
             Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
@@ -172,6 +192,11 @@ impl<'b> Reader<'b> {
         };
         match &attribute.value {
             Value::Null => BTreeMap::new(),
+            Value::String(s) if is_opaque(s) => {
+                let s = s.clone();
+                self.unknown_collection(key, &s, "an empty map");
+                BTreeMap::new()
+            }
             Value::Object(object) => {
                 let mut out = BTreeMap::new();
                 for (name, value) in object {

@@ -335,3 +335,80 @@ fn flow_lookup_by_slug_is_case_insensitive() {
     );
     assert!(config.flow_by_slug("nope").is_none());
 }
+
+/// `fixtures/aws_sso_repo`: one file per concern is not required; variables come from
+/// `terraform.tfvars.json` and `*.auto.tfvars.json`, the connector modules feed the strategy,
+/// and expressions use `for`, conditionals, `terraform.workspace` and functions.
+#[test]
+fn aws_sso_repository_with_json_tfvars_and_module_outputs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aws_sso_repo");
+    let loaded = load_dir(&dir, &LoadOptions::default()).unwrap();
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let config = &loaded.config;
+
+    let provider = config.provider.as_ref().unwrap();
+    assert_eq!(provider.org, "healthy-health");
+    assert_eq!(provider.jwt_env_var.as_deref(), Some("SYM_CI_JWT"));
+
+    let flow = &config.flows["sso_access"];
+    assert_eq!(flow.label.as_deref(), Some("AWS SSO (2 permission sets)"));
+    assert_eq!(flow.vars["permission_sets"], "read-only,admin");
+    // z.auto.tfvars.json turns guests on; the conditional follows.
+    assert!(flow.params.allow_guest_interaction);
+    assert_eq!(
+        flow.params.additional_header_text.as_deref(),
+        Some("Guests may approve.")
+    );
+    let target_field = flow.params.prompt_field("target_id").unwrap();
+    assert_eq!(target_field.label.as_deref(), Some("Permission set"));
+    assert!(flow
+        .implementation
+        .source
+        .contains("def get_approvers(event):"));
+
+    let resolved = config.resolve_flow(flow);
+    assert_eq!(resolved.environment.unwrap().name, "sso-default");
+    assert!(resolved.error_logger.is_none());
+    let strategy = resolved.strategy.unwrap();
+    assert_eq!(strategy.strategy.strategy_type, "aws_sso");
+    assert_eq!(
+        strategy.strategy.settings["instance_arn"],
+        SettingValue::External("${module.sso_connector.settings.instance_arn}".into())
+    );
+    let context = strategy.integration.unwrap();
+    assert_eq!(
+        context.external_id,
+        "${module.sso_connector.settings.instance_arn}"
+    );
+    // `settings = module.sso_connector.settings`: the keys used elsewhere are known
+    assert_eq!(
+        context.settings["instance_arn"],
+        SettingValue::External("${module.sso_connector.settings.instance_arn}".into())
+    );
+    let targets: Vec<(&str, &str, &str)> = strategy
+        .targets
+        .iter()
+        .map(|t| {
+            (
+                t.label.as_deref().unwrap(),
+                t.settings["permission_set_arn"].as_text().unwrap(),
+                t.settings["account_id"].as_text().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            (
+                "Read only",
+                "arn:aws:sso:::permissionSet/ssoins-1/ps-readonly",
+                "123456789012"
+            ),
+            (
+                "ADMIN",
+                "arn:aws:sso:::permissionSet/ssoins-1/ps-admin",
+                "123456789012"
+            )
+        ]
+    );
+}

@@ -612,3 +612,30 @@ resource "sym_flow" "demo" {
     );
     assert!(config.resolve_flow(flow).environment.is_none());
 }
+
+#[test]
+fn settings_from_a_whole_module_output_is_a_warning() {
+    let case = Case::new(
+        r#"module "connector" {
+  source = "symopsio/runtime-connector/aws"
+}
+
+resource "sym_integration" "context" {
+  type        = "permission_context"
+  name        = "context"
+  external_id = "123456789012"
+  settings    = module.connector.settings
+}
+"#,
+    );
+    case.expect(
+        Severity::Warning,
+        "flow.tf",
+        9,
+        "known only after terraform apply; symflow treats it as an empty map",
+    );
+    let config = load_dir(&case.root, &LoadOptions::default())
+        .unwrap()
+        .config;
+    assert!(config.integrations["context"].settings.is_empty());
+}
