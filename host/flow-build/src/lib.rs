@@ -1,1 +1,305 @@
-pub fn _x(){}
+//! `symflow build`: turns a flow's `impl.py` (and its on-change handlers and
+//! custom strategy file) into a WebAssembly component of the `sym:flow` world,
+//! with the `componentize-py` crate as a library — no Python install needed.
+//!
+//! Builds are cached by content: the key hashes the flow's sources, the
+//! embedded SDK and contract, and the componentize-py version, so an unchanged
+//! flow is never rebuilt. Problems are reported as `file:line` with a hint.
+
+mod checks;
+mod guest;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+
+pub use checks::{imports, ImportLine, ImportPolicy, SAFE_STDLIB};
+pub use guest::{guest_hash, GuestTree};
+
+/// Module names the build gives the user's files inside the component; the
+/// SDK's app module (`symflow_guest.py`) imports them by these names.
+pub const IMPL_MODULE: &str = "flow_impl";
+pub const STRATEGY_MODULE: &str = "flow_strategy";
+pub const MANIFEST_MODULE: &str = "flow_manifest";
+pub const APP_MODULE: &str = "symflow_guest";
+const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
+
+/// The Python sources of one flow.
+#[derive(Debug, Clone)]
+pub struct FlowSource {
+    /// The flow's name (`sym_flow.name`).
+    pub name: String,
+    /// Where `impl.py` lives, for messages; its text is in `impl_source`.
+    pub impl_path: PathBuf,
+    pub impl_source: String,
+    /// `on_change` handlers: (field name, file path, source).
+    pub on_change: Vec<(String, PathBuf, String)>,
+    /// A custom strategy file (`sym_strategy.implementation`).
+    pub strategy: Option<(PathBuf, String)>,
+    /// Whether the flow must define `get_permissions`/`get_approvers`
+    /// (false for a flows filter, which defines `get_flows`).
+    pub requires_permissions: bool,
+}
+
+impl FlowSource {
+    /// A flow read from its `impl.py`.
+    pub fn from_file(name: &str, impl_path: &Path) -> std::io::Result<Self> {
+        Ok(FlowSource {
+            name: name.to_string(),
+            impl_path: impl_path.to_path_buf(),
+            impl_source: std::fs::read_to_string(impl_path)?,
+            on_change: Vec::new(),
+            strategy: None,
+            requires_permissions: true,
+        })
+    }
+
+    /// The content hash that names this flow's build.
+    pub fn cache_key(&self, policy: ImportPolicy) -> String {
+        let mut hasher = Sha256::new();
+        let mut part = |bytes: &[u8]| {
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        };
+        part(COMPONENTIZE_PY_VERSION.as_bytes());
+        part(guest_hash().as_bytes());
+        part(format!("{policy:?}").as_bytes());
+        part(self.impl_source.as_bytes());
+        for (field, _, source) in &self.on_change {
+            part(field.as_bytes());
+            part(source.as_bytes());
+        }
+        if let Some((_, source)) = &self.strategy {
+            part(source.as_bytes());
+        }
+        hex::encode(&hasher.finalize()[..16])
+    }
+}
+
+/// Where builds go and what they may import.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Cache directory holding built components (`<name>-<hash>.wasm`).
+    pub cache_dir: PathBuf,
+    pub import_policy: ImportPolicy,
+}
+
+/// A built flow component.
+#[derive(Debug, Clone)]
+pub struct BuiltFlow {
+    pub name: String,
+    pub wasm_path: PathBuf,
+    /// True when the component came from the cache untouched.
+    pub cached: bool,
+    pub seconds: f64,
+    pub size_bytes: u64,
+    pub warnings: Vec<BuildWarning>,
+}
+
+/// A problem that stops a build, pointing at the user's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+    pub hint: String,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: error: {}", self.file.display(), self.message)?,
+            None => write!(f, "{}: error: {}", self.file.display(), self.message)?,
+        }
+        write!(f, "\n  hint: {}", self.hint)
+    }
+}
+
+/// Something that builds but will likely misbehave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildWarning {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for BuildWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: warning: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+/// Every problem of a failed build.
+#[derive(Debug, Clone)]
+pub struct BuildFailure {
+    pub errors: Vec<BuildError>,
+    pub warnings: Vec<BuildWarning>,
+}
+
+impl fmt::Display for BuildFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildFailure {}
+
+/// Check and build one flow, or return the cached component.
+pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFlow, BuildFailure> {
+    let started = Instant::now();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+
+    let local_modules: Vec<String> = vec![IMPL_MODULE.into(), STRATEGY_MODULE.into()];
+    checks::check_imports(
+        &source.impl_path,
+        &source.impl_source,
+        options.import_policy,
+        &local_modules,
+        &mut errors,
+        &mut warnings,
+    );
+    for (_, path, text) in &source.on_change {
+        checks::check_imports(path, text, options.import_policy, &local_modules, &mut errors, &mut warnings);
+    }
+    if let Some((path, text)) = &source.strategy {
+        checks::check_imports(path, text, options.import_policy, &local_modules, &mut errors, &mut warnings);
+    }
+    if source.requires_permissions {
+        checks::check_required_reducers(&source.impl_path, &source.impl_source, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(BuildFailure { errors, warnings });
+    }
+
+    let key = source.cache_key(options.import_policy);
+    let wasm_path = options.cache_dir.join(format!("{}-{key}.wasm", sanitize(&source.name)));
+    if wasm_path.exists() {
+        let size_bytes = std::fs::metadata(&wasm_path).map(|m| m.len()).unwrap_or(0);
+        return Ok(BuiltFlow {
+            name: source.name.clone(),
+            wasm_path,
+            cached: true,
+            seconds: started.elapsed().as_secs_f64(),
+            size_bytes,
+            warnings,
+        });
+    }
+
+    let io_error = |e: std::io::Error, what: &str| BuildFailure {
+        errors: vec![BuildError {
+            file: options.cache_dir.clone(),
+            line: None,
+            message: format!("{what}: {e}"),
+            hint: "check that the build cache directory is writable".into(),
+        }],
+        warnings: Vec::new(),
+    };
+    std::fs::create_dir_all(&options.cache_dir).map_err(|e| io_error(e, "cannot create the build cache"))?;
+    let guest = GuestTree::materialize(&options.cache_dir.join("guest"))
+        .map_err(|e| io_error(e, "cannot write the SDK"))?;
+    let workdir = tempfile::Builder::new()
+        .prefix("flow-")
+        .tempdir_in(&options.cache_dir)
+        .map_err(|e| io_error(e, "cannot create a build directory"))?;
+    let files = write_flow_modules(source, workdir.path()).map_err(|e| io_error(e, "cannot stage the flow"))?;
+
+    let partial = wasm_path.with_extension(format!("partial{}", std::process::id()));
+    if let Err(failure) = componentize(workdir.path(), &guest, &partial) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(BuildFailure {
+            errors: vec![checks::explain_componentize_failure(&format!("{failure:?}"), &files)],
+            warnings,
+        });
+    }
+    std::fs::rename(&partial, &wasm_path).map_err(|e| io_error(e, "cannot store the component"))?;
+    let size_bytes = std::fs::metadata(&wasm_path).map(|m| m.len()).unwrap_or(0);
+    Ok(BuiltFlow {
+        name: source.name.clone(),
+        wasm_path,
+        cached: false,
+        seconds: started.elapsed().as_secs_f64(),
+        size_bytes,
+        warnings,
+    })
+}
+
+/// Stage the user's files under the module names the app module imports, and
+/// the manifest telling it which of them exist. Returns (module file, user path).
+fn write_flow_modules(source: &FlowSource, dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    let impl_file = format!("{IMPL_MODULE}.py");
+    std::fs::write(dir.join(&impl_file), &source.impl_source)?;
+    files.push((impl_file, source.impl_path.clone()));
+
+    let mut on_change_entries = Vec::new();
+    for (field, path, text) in &source.on_change {
+        let module = format!("flow_on_change_{}", sanitize(field).replace('-', "_"));
+        std::fs::write(dir.join(format!("{module}.py")), text)?;
+        files.push((format!("{module}.py"), path.clone()));
+        on_change_entries.push(format!("    {field:?}: {module:?},"));
+    }
+    if let Some((path, text)) = &source.strategy {
+        let file = format!("{STRATEGY_MODULE}.py");
+        std::fs::write(dir.join(&file), text)?;
+        files.push((file, path.clone()));
+    }
+    let manifest = format!(
+        "\"\"\"Written by `symflow build`: which modules of this flow exist.\"\"\"\n\
+         FLOW_NAME = {name:?}\n\
+         ON_CHANGE_MODULES = {{\n{entries}\n}}\n\
+         HAS_STRATEGY = {has_strategy}\n",
+        name = source.name,
+        entries = on_change_entries.join("\n"),
+        has_strategy = if source.strategy.is_some() { "True" } else { "False" },
+    );
+    std::fs::write(dir.join(format!("{MANIFEST_MODULE}.py")), manifest)?;
+    Ok(files)
+}
+
+fn componentize(flow_dir: &Path, guest: &GuestTree, output: &Path) -> anyhow::Result<()> {
+    let wit_dir = guest.wit_dir();
+    let python_dir = guest.python_dir();
+    let flow_dir_str = flow_dir.to_str().ok_or_else(|| anyhow::anyhow!("non-UTF-8 build path"))?;
+    let python_dir_str = python_dir.to_str().ok_or_else(|| anyhow::anyhow!("non-UTF-8 SDK path"))?;
+    let wit_paths = [wit_dir.as_path()];
+    let python_path = [flow_dir_str, python_dir_str];
+    let empty: HashMap<&str, &str> = HashMap::new();
+    let generator = componentize_py::ComponentGenerator {
+        wit_paths: &wit_paths,
+        worlds: &["flow"],
+        features: &[],
+        all_features: false,
+        world_module: None,
+        python_path: &python_path,
+        module_worlds: &[],
+        app_name: APP_MODULE,
+        output_path: output,
+        add_to_linker: None,
+        stub_wasi: false,
+        import_interface_names: &empty,
+        export_interface_names: &empty,
+        full_names: false,
+        intersect_world: None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(generator.generate())
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect()
+}
