@@ -364,7 +364,7 @@ fn sockets_are_refused() {
     let error = python_failure("socket");
     assert!(
         error.traceback.contains("PermissionError") || error.traceback.contains("OSError"),
-        "{}",
+        "the connect must be refused by the sandbox: {}",
         error.traceback
     );
 }
@@ -411,7 +411,9 @@ fn sys_exit_ends_only_that_event() {
     let mut flow = instance(&recorder);
     let e = event("request", "alice@example.com", serde_json::json!({"mode": "exit"}));
     let error = flow.on_hook(HookStep::Request, &e, None).unwrap_err();
-    assert!(matches!(error, SandboxError::Exit { code: 3 }) || error.flow_error().is_some(), "{error:?}");
+    // CPython's runtime turns an uncaught SystemExit into exit(1) of the instance.
+    assert!(matches!(error, SandboxError::Exit { .. }), "{error:?}");
+    assert!(error.to_string().contains("exit("), "{error}");
     assert!(instance(&recorder).get_permissions(&e).is_ok());
 }
 

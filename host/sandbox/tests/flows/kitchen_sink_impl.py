@@ -93,7 +93,9 @@ def on_request(event):
     if mode == "environ":
         return ApprovalTemplate.ignore(message=f"environ={dict(os.environ)!r}")
     if mode == "socket":
-        socket.create_connection(("127.0.0.1", 22), timeout=1)
+        # A raw connect, so the failure is the sandbox's and not a name lookup's.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.connect(("127.0.0.1", 22))
         return ApprovalTemplate.ignore(message="connected")
     if mode == "subprocess":
         if subprocess is None:
