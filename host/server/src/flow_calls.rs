@@ -1,0 +1,353 @@
+//! Carrying out the engine's [`FlowCall`]s in the sandbox: the engine's event becomes the
+//! WIT `event` record a flow receives, the call runs in the flow's component on a blocking
+//! thread, and the WIT answer (or the sandbox's error) becomes the engine's [`FlowValue`]
+//! (or [`FlowError`]).
+//!
+//! One [`FlowInstance`] serves one event: the calls of that event (`on_request`,
+//! `get_permissions`, `get_request_notifications`, `after_request`) share it, and the next
+//! event gets a fresh one. [`EventSlot`] carries the live instance from call to call.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use symflow_engine::{
+    Approvers, Destination, ErrorKind, EventInfo, FlowCall, FlowError, FlowValue, Notification,
+    Permission, RequestDestination, RequestPermission, Run, Step, Transition,
+};
+use symflow_sandbox::types;
+use symflow_sandbox::{EventLimits, FlowInstance, HookStep, SandboxError};
+use symflow_store::Store;
+
+use crate::capabilities::CapabilityFactory;
+use crate::flows::{RuntimeFlow, STRATEGY_HANDLER};
+use crate::users::{actor_from_wit, wit_user};
+
+/// The instance of the event being processed, if one is alive.
+#[derive(Default)]
+pub struct EventSlot {
+    live: Option<(Step, FlowInstance)>,
+}
+
+/// What a flow call needs besides the call itself.
+#[derive(Clone)]
+pub struct FlowRunner {
+    pub store: Store,
+    pub capabilities: CapabilityFactory,
+    pub limits: EventLimits,
+}
+
+impl FlowRunner {
+    /// Runs `call` for `event` of `run` in `flow`'s sandbox, on a blocking thread.
+    pub async fn call(
+        &self,
+        flow: &Arc<RuntimeFlow>,
+        run: &Run,
+        call: FlowCall,
+        event: &EventInfo,
+        slot: &mut EventSlot,
+    ) -> Result<FlowValue, FlowError> {
+        let live = slot.live.take();
+        let runner = self.clone();
+        let flow = flow.clone();
+        let run = run.clone();
+        let event = event.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut live = live.filter(|(step, _)| *step == event.name);
+            let result = runner.call_blocking(&flow, &run, call, &event, &mut live);
+            (result, live)
+        })
+        .await;
+        match joined {
+            Ok((result, live)) => {
+                slot.live = live;
+                result
+            }
+            Err(e) => Err(FlowError::new(
+                ErrorKind::Sandbox,
+                format!("the flow call {} stopped unexpectedly: {e}", call.handler_name()),
+            )),
+        }
+    }
+
+    fn call_blocking(
+        &self,
+        flow: &RuntimeFlow,
+        run: &Run,
+        call: FlowCall,
+        event: &EventInfo,
+        live: &mut Option<(Step, FlowInstance)>,
+    ) -> Result<FlowValue, FlowError> {
+        if matches!(call, FlowCall::Escalate | FlowCall::Deescalate)
+            && !flow.defines(STRATEGY_HANDLER)
+        {
+            let kind = flow.strategy_type.as_deref().unwrap_or("unknown");
+            return Err(FlowError::new(
+                ErrorKind::Sandbox,
+                format!(
+                    "symflow cannot grant or remove access with a `{kind}` strategy yet; only `custom` strategies (a Python AccessStrategy) run today"
+                ),
+            ));
+        }
+        let wit_event = wit_event(flow, run, event, &self.store);
+        if live.is_none() {
+            let caps = self.capabilities.for_event(Some(flow), Some(run));
+            let instance = FlowInstance::new(&flow.loaded.component, caps, self.limits)
+                .map_err(sandbox_error)?;
+            *live = Some((event.name, instance));
+        }
+        let (_, instance) = live.as_mut().expect("set above");
+        let result = dispatch(flow, instance, call, event, &wit_event);
+        let log = instance.log();
+        if !log.text.trim().is_empty() {
+            tracing::info!(flow = flow.name(), run = %run.id, call = %call.handler_name(), output = %log.text.trim_end(), "flow output");
+        }
+        result
+    }
+}
+
+fn dispatch(
+    flow: &RuntimeFlow,
+    instance: &mut FlowInstance,
+    call: FlowCall,
+    event: &EventInfo,
+    wit_event: &types::Event,
+) -> Result<FlowValue, FlowError> {
+    let forward = event.forward.as_ref().map(forward_context);
+    match call {
+        FlowCall::GetPermissions => instance
+            .get_permissions(wit_event)
+            .map(|p| FlowValue::Permissions(permission(&p)))
+            .map_err(sandbox_error),
+        FlowCall::GetRequestNotifications => instance
+            .get_request_notifications(wit_event)
+            .map(|list| FlowValue::Notifications(list.iter().map(notification).collect()))
+            .map_err(sandbox_error),
+        FlowCall::GetApprovers => instance
+            .get_approvers(wit_event)
+            .map(|a| {
+                FlowValue::Approvers(Approvers {
+                    notifications: a.notifications.iter().map(notification).collect(),
+                    continue_on_delivery_failure: a.continue_on_delivery_failure,
+                    continue_on_timeout: a.continue_on_timeout,
+                })
+            })
+            .map_err(sandbox_error),
+        FlowCall::On(step) => {
+            let Some(hook) = hook_step(step) else {
+                return Err(not_supported(&call));
+            };
+            instance
+                .on_hook(hook, wit_event, forward.as_ref())
+                .map_err(sandbox_error)?
+                .map(|t| transition(&call, &t))
+                .transpose()
+                .map(FlowValue::Transition)
+        }
+        FlowCall::After(step) => {
+            let Some(hook) = hook_step(step) else {
+                return Err(not_supported(&call));
+            };
+            instance
+                .after_hook(hook, wit_event, forward.as_ref())
+                .map(|()| FlowValue::Done)
+                .map_err(sandbox_error)
+        }
+        FlowCall::Escalate | FlowCall::Deescalate => {
+            let integration = flow.strategy_integration().cloned().unwrap_or_else(|| {
+                types::Integration {
+                    key: String::new(),
+                    name: String::new(),
+                    integration_type: "custom".into(),
+                    external_id: String::new(),
+                    settings_json: "{}".into(),
+                }
+            });
+            let target = event.target_id.clone().unwrap_or_default();
+            let output = if call == FlowCall::Escalate {
+                instance.escalate(&integration, &target, wit_event)
+            } else {
+                instance.deescalate(&integration, &target, wit_event)
+            }
+            .map_err(sandbox_error)?;
+            Ok(FlowValue::StepOutput(
+                output.and_then(|text| serde_json::from_str(&text).ok()),
+            ))
+        }
+    }
+}
+
+fn not_supported(call: &FlowCall) -> FlowError {
+    FlowError::new(
+        ErrorKind::NotDefined,
+        format!("symflow does not run `{}` hooks", call.handler_name()),
+    )
+}
+
+fn hook_step(step: Step) -> Option<HookStep> {
+    Some(match step {
+        Step::Prompt => HookStep::Prompt,
+        Step::Request => HookStep::Request,
+        Step::RequestForward => HookStep::RequestForward,
+        Step::Approve => HookStep::Approve,
+        Step::Deny => HookStep::Deny,
+        Step::Escalate => HookStep::Escalate,
+        Step::Deescalate => HookStep::Deescalate,
+        Step::RequestExpire | Step::Ignore => return None,
+    })
+}
+
+/// The WIT `event` for `event` of `run`: the current event plus the run's earlier steps.
+pub fn wit_event(flow: &RuntimeFlow, run: &Run, event: &EventInfo, store: &Store) -> types::Event {
+    let spec = flow.spec();
+    let steps = run
+        .history
+        .iter()
+        .map(|step| types::RunStep {
+            event_name: step.event.as_str().to_string(),
+            actor: Some(wit_user(&step.actor, store)),
+            context_json: step
+                .context
+                .as_ref()
+                .map(Value::to_string)
+                .unwrap_or_else(|| "{}".into()),
+            output_json: step.output.as_ref().map(Value::to_string),
+            timestamp: step.timestamp.to_rfc3339(),
+        })
+        .collect();
+    types::Event {
+        name: event.name.as_str().to_string(),
+        run_id: run.id.clone(),
+        run_srn: spec.run_srn(&run.id),
+        user: wit_user(&event.actor, store),
+        timestamp: event.timestamp.to_rfc3339(),
+        fields_json: Value::Object(event.fields.clone()).to_string(),
+        channel: types::Channel {
+            identifier: event.channel_id.clone(),
+            channel_type: event.channel.as_str().to_string(),
+        },
+        flow: flow.info.clone(),
+        steps,
+        source_channel: run.source_channel.clone(),
+    }
+}
+
+/// The sandbox's failure as the engine's: the flow's own error with its traceback, or the
+/// sandbox stopping the call (deadline, memory, crash).
+pub fn sandbox_error(error: SandboxError) -> FlowError {
+    match error {
+        SandboxError::Flow(e) => FlowError {
+            kind: match e.kind {
+                types::ErrorKind::SymException => ErrorKind::SymException,
+                types::ErrorKind::PythonException => ErrorKind::PythonException,
+                types::ErrorKind::InvalidReturn => ErrorKind::InvalidReturn,
+                types::ErrorKind::NotDefined => ErrorKind::NotDefined,
+            },
+            error_code: e.error_code,
+            message: e.message,
+            hint: e.hint,
+            traceback: e.traceback,
+        },
+        other => FlowError::new(ErrorKind::Sandbox, other.to_string()),
+    }
+}
+
+fn permission_level(p: &types::Permission) -> Permission {
+    match p {
+        types::Permission::Admin => Permission::Admin,
+        types::Permission::Member => Permission::Member,
+        types::Permission::AllUsers => Permission::AllUsers,
+        types::Permission::UserIds(ids) => Permission::UserIds(ids.clone()),
+    }
+}
+
+fn permission(p: &types::RequestPermission) -> RequestPermission {
+    RequestPermission {
+        webapp_view: permission_level(&p.webapp_view),
+        approve_deny: permission_level(&p.approve_deny),
+        allow_self_approval: p.allow_self_approval,
+    }
+}
+
+/// A WIT destination as the engine's.
+pub fn destination(d: &types::Destination) -> Destination {
+    match d {
+        types::Destination::SlackChannel(c) => Destination::SlackChannel(c.clone()),
+        types::Destination::SlackUser(u) => Destination::SlackUser(u.clone()),
+        types::Destination::SlackGroup(us) => Destination::SlackGroup(us.clone()),
+        types::Destination::User(u) => Destination::User(actor_from_wit(u)),
+    }
+}
+
+fn notification(n: &types::Notification) -> Notification {
+    Notification {
+        destinations: n
+            .destinations
+            .iter()
+            .map(|d| RequestDestination {
+                destination: destination(&d.destination),
+                allow_self: d.allow_self,
+                timeout: d.timeout,
+            })
+            .collect(),
+        timeout: n.timeout,
+    }
+}
+
+fn wit_destination(d: &Destination) -> types::Destination {
+    match d {
+        Destination::SlackChannel(c) => types::Destination::SlackChannel(c.clone()),
+        Destination::SlackUser(u) => types::Destination::SlackUser(u.clone()),
+        Destination::SlackGroup(us) => types::Destination::SlackGroup(us.clone()),
+        // The flow gave these users; the engine only kept what it needs to reach them.
+        Destination::User(a) => types::Destination::SlackUser(
+            a.slack_user_id.clone().unwrap_or_else(|| a.email.clone()),
+        ),
+    }
+}
+
+fn forward_context(f: &symflow_engine::ForwardContext) -> types::ForwardContext {
+    types::ForwardContext {
+        all_destinations: f
+            .all_destinations
+            .iter()
+            .map(|n| types::Notification {
+                destinations: n
+                    .destinations
+                    .iter()
+                    .map(|d| types::RequestDestination {
+                        destination: wit_destination(&d.destination),
+                        allow_self: d.allow_self,
+                        timeout: d.timeout,
+                    })
+                    .collect(),
+                timeout: n.timeout,
+            })
+            .collect(),
+        current_index: f.current_index as u32,
+        next_index: f.next_index.map(|i| i as u32),
+    }
+}
+
+fn transition(call: &FlowCall, t: &types::Transition) -> Result<Transition, FlowError> {
+    let step = Step::parse(&t.step).ok_or_else(|| {
+        FlowError::new(
+            ErrorKind::InvalidReturn,
+            format!(
+                "{} returned ApprovalTemplate step {:?}, which symflow does not know",
+                call.handler_name(),
+                t.step
+            ),
+        )
+    })?;
+    let kwargs = match serde_json::from_str::<Value>(&t.kwargs_json) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    Ok(Transition {
+        step,
+        message: t.message.clone(),
+        target_srn: t.target_srn.clone(),
+        duration: t.duration,
+        kwargs,
+    })
+}
