@@ -172,12 +172,23 @@ pub(crate) async fn send(
     };
     match tokio::time::timeout(limits.timeout, call).await {
         Err(_) => Err(timeout_error(service, &method, &url, limits.timeout)),
-        Ok(Err(err)) => Err(transport_error(service, &method, &url, &err, limits.timeout)),
+        Ok(Err(err)) => Err(transport_error(
+            service,
+            &method,
+            &url,
+            &err,
+            limits.timeout,
+        )),
         Ok(Ok(result)) => result,
     }
 }
 
-fn timeout_error(service: Service, method: &Method, url: &Url, limit: Duration) -> IntegrationError {
+fn timeout_error(
+    service: Service,
+    method: &Method,
+    url: &Url,
+    limit: Duration,
+) -> IntegrationError {
     IntegrationError::new(
         service,
         ErrorKind::Timeout,
@@ -187,7 +198,9 @@ fn timeout_error(service: Service, method: &Method, url: &Url, limit: Duration) 
             limit.as_secs_f64()
         ),
     )
-    .with_hint(format!("check that {service} is reachable from the symflow host"))
+    .with_hint(format!(
+        "check that {service} is reachable from the symflow host"
+    ))
 }
 
 pub(crate) fn transport_error(
@@ -270,7 +283,10 @@ pub(crate) fn base_url(service: Service, text: &str) -> Result<Url, IntegrationE
         format!("https://{text}")
     };
     let url = Url::parse(&with_scheme).map_err(|err| {
-        IntegrationError::config(service, format!("{text:?} is not a valid {service} address: {err}"))
+        IntegrationError::config(
+            service,
+            format!("{text:?} is not a valid {service} address: {err}"),
+        )
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(IntegrationError::config(

@@ -278,7 +278,12 @@ impl IntegrationError {
 
     /// The text for the error channel: exception, code, message and hint.
     pub fn report(&self) -> String {
-        let mut text = format!("{} ({}): {}", self.exception(), self.error_code(), self.message);
+        let mut text = format!(
+            "{} ({}): {}",
+            self.exception(),
+            self.error_code(),
+            self.message
+        );
         if let Some(hint) = &self.hint {
             text.push_str("\nHint: ");
             text.push_str(hint);

@@ -59,15 +59,30 @@ impl GitHub {
         &self.org
     }
 
-    async fn call(&self, method: Method, url: Url, body: Option<Value>) -> Result<Reply, IntegrationError> {
+    async fn call(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Value>,
+    ) -> Result<Reply, IntegrationError> {
         let token = self.token.get(Service::GitHub, "api_token_secret").await?;
         let mut request = reqwest::Request::new(method, url);
         let headers = request.headers_mut();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/vnd.github+json"));
-        headers.insert("x-github-api-version", HeaderValue::from_static("2022-11-28"));
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-            IntegrationError::config(Service::GitHub, "the GitHub token is not a valid header value")
-        })?;
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/vnd.github+json"),
+        );
+        headers.insert(
+            "x-github-api-version",
+            HeaderValue::from_static("2022-11-28"),
+        );
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                IntegrationError::config(
+                    Service::GitHub,
+                    "the GitHub token is not a valid header value",
+                )
+            })?;
         auth.set_sensitive(true);
         headers.insert(AUTHORIZATION, auth);
         if let Some(body) = body {
@@ -78,12 +93,23 @@ impl GitHub {
     }
 
     fn repo_path(&self, repo: &str) -> String {
-        format!("/repos/{}/{}", encode_segment(&self.org), encode_segment(repo))
+        format!(
+            "/repos/{}/{}",
+            encode_segment(&self.org),
+            encode_segment(repo)
+        )
     }
 
     /// Collaborators of `repo` holding `permission` (API name) or more.
-    pub async fn collaborators(&self, repo: &str, permission: &str) -> Result<Vec<Value>, IntegrationError> {
-        let mut url = client::join(&self.base, &format!("{}/collaborators", self.repo_path(repo)));
+    pub async fn collaborators(
+        &self,
+        repo: &str,
+        permission: &str,
+    ) -> Result<Vec<Value>, IntegrationError> {
+        let mut url = client::join(
+            &self.base,
+            &format!("{}/collaborators", self.repo_path(repo)),
+        );
         url.query_pairs_mut()
             .append_pair("permission", api_permission(permission))
             .append_pair("per_page", "100");
@@ -108,25 +134,42 @@ impl GitHub {
     /// The login whose public email is `email`, if exactly one account has it.
     pub async fn login_for_email(&self, email: &str) -> Result<Option<String>, IntegrationError> {
         let mut url = client::join(&self.base, "/search/users");
-        url.query_pairs_mut().append_pair("q", &format!("{email} in:email"));
+        url.query_pairs_mut()
+            .append_pair("q", &format!("{email} in:email"));
         let reply = self.call(Method::GET, url, None).await?;
         if !reply.is_success() {
             return Err(api_error("GET /search/users", &reply));
         }
         let doc = reply.json(Service::GitHub)?;
-        let items = doc.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+        let items = doc
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if items.len() != 1 {
             return Ok(None);
         }
-        Ok(items[0].get("login").and_then(Value::as_str).map(str::to_string))
+        Ok(items[0]
+            .get("login")
+            .and_then(Value::as_str)
+            .map(str::to_string))
     }
 
     /// Makes `login` a collaborator of `repo` with `permission` (`PUT`; GitHub answers 201
     /// with an invitation or 204 when they already are one, and updates the permission).
-    pub async fn add_collaborator(&self, repo: &str, login: &str, permission: &str) -> Result<u16, IntegrationError> {
+    pub async fn add_collaborator(
+        &self,
+        repo: &str,
+        login: &str,
+        permission: &str,
+    ) -> Result<u16, IntegrationError> {
         let url = client::join(
             &self.base,
-            &format!("{}/collaborators/{}", self.repo_path(repo), encode_segment(login)),
+            &format!(
+                "{}/collaborators/{}",
+                self.repo_path(repo),
+                encode_segment(login)
+            ),
         );
         let body = json!({ "permission": api_permission(permission) });
         let reply = self.call(Method::PUT, url, Some(body)).await?;
@@ -139,10 +182,18 @@ impl GitHub {
 
     /// Removes `login` from `repo`'s collaborators; false when GitHub answers 404 (they were
     /// not one any more).
-    pub async fn remove_collaborator(&self, repo: &str, login: &str) -> Result<bool, IntegrationError> {
+    pub async fn remove_collaborator(
+        &self,
+        repo: &str,
+        login: &str,
+    ) -> Result<bool, IntegrationError> {
         let url = client::join(
             &self.base,
-            &format!("{}/collaborators/{}", self.repo_path(repo), encode_segment(login)),
+            &format!(
+                "{}/collaborators/{}",
+                self.repo_path(repo),
+                encode_segment(login)
+            ),
         );
         let reply = self.call(Method::DELETE, url, None).await?;
         if reply.status.as_u16() == 404 {
@@ -158,8 +209,14 @@ impl GitHub {
     fn person(&self, collaborator: &Value) -> Option<ServicePerson> {
         let login = collaborator.get("login").and_then(Value::as_str)?;
         Some(ServicePerson {
-            email: collaborator.get("email").and_then(Value::as_str).map(str::to_string),
-            name: collaborator.get("name").and_then(Value::as_str).map(str::to_string),
+            email: collaborator
+                .get("email")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            name: collaborator
+                .get("name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             identity: Some(UserIdentity {
                 service: "github".into(),
                 service_id: self.org.clone(),
@@ -205,8 +262,16 @@ fn api_error(what: &str, reply: &Reply) -> IntegrationError {
     }
     let rate_limited = status == 429
         || (status == 403
-            && reply.headers.get("x-ratelimit-remaining").and_then(|v| v.to_str().ok()) == Some("0"));
-    let kind = if rate_limited { ErrorKind::RateLimited } else { ErrorKind::from_status(status) };
+            && reply
+                .headers
+                .get("x-ratelimit-remaining")
+                .and_then(|v| v.to_str().ok())
+                == Some("0"));
+    let kind = if rate_limited {
+        ErrorKind::RateLimited
+    } else {
+        ErrorKind::from_status(status)
+    };
     let hint = match kind {
         ErrorKind::Unauthorized => "check the GitHub token in the integration's api_token_secret (it may have expired)".to_string(),
         ErrorKind::Forbidden => "the GitHub token needs admin access to the repository (classic: repo scope; fine-grained: Administration read/write)".to_string(),
@@ -214,9 +279,13 @@ fn api_error(what: &str, reply: &Reply) -> IntegrationError {
         ErrorKind::Api if status == 422 => "GitHub refused the input: check the permission (pull, triage, push, maintain, admin) and the user".to_string(),
         _ => "see GitHub's error above".to_string(),
     };
-    IntegrationError::new(Service::GitHub, kind, format!("GitHub {what} failed with HTTP {status}: {text}"))
-        .with_status(status)
-        .with_hint(hint)
+    IntegrationError::new(
+        Service::GitHub,
+        kind,
+        format!("GitHub {what} failed with HTTP {status}: {text}"),
+    )
+    .with_status(status)
+    .with_hint(hint)
 }
 
 /// The `github` capability over a [`GitHub`] client.
@@ -228,20 +297,34 @@ pub struct GitHubCapability {
 
 impl std::fmt::Debug for GitHubCapability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GitHubCapability").field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("GitHubCapability")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
     }
 }
 
 impl GitHubCapability {
     /// The capability over `client`.
     pub fn new(client: GitHub, bridge: Bridge, users: Arc<dyn UserDirectory>) -> Self {
-        GitHubCapability { client, bridge, users }
+        GitHubCapability {
+            client,
+            bridge,
+            users,
+        }
     }
 }
 
 impl GithubCapability for GitHubCapability {
-    fn get_repo_collaborators(&self, repo_name: String, roles: Vec<String>) -> Result<Vec<User>, CapabilityError> {
-        let roles = if roles.is_empty() { vec!["read".to_string()] } else { roles };
+    fn get_repo_collaborators(
+        &self,
+        repo_name: String,
+        roles: Vec<String>,
+    ) -> Result<Vec<User>, CapabilityError> {
+        let roles = if roles.is_empty() {
+            vec!["read".to_string()]
+        } else {
+            roles
+        };
         let collaborators = self.bridge.block_on(async {
             let mut all: Vec<Value> = Vec::new();
             for role in &roles {
@@ -253,7 +336,10 @@ impl GithubCapability for GitHubCapability {
             }
             Ok::<_, IntegrationError>(all)
         })?;
-        let people = collaborators.iter().filter_map(|c| self.client.person(c)).collect();
+        let people = collaborators
+            .iter()
+            .filter_map(|c| self.client.person(c))
+            .collect();
         Ok(to_users(self.users.as_ref(), people))
     }
 }

@@ -134,7 +134,10 @@ impl IntegrationOptions {
 
 /// The secret sources of a deployment: `local` first, then AWS Secrets Manager when AWS
 /// credentials are configured.
-pub fn secret_sources(local: Option<LocalSecretStore>, options: &IntegrationOptions) -> SecretSources {
+pub fn secret_sources(
+    local: Option<LocalSecretStore>,
+    options: &IntegrationOptions,
+) -> SecretSources {
     let mut sources = SecretSources::new();
     if let Some(local) = local {
         sources = sources.with_local(local);
@@ -157,7 +160,9 @@ fn token(
     secrets: &Arc<dyn SecretResolver>,
 ) -> ApiToken {
     match integration.settings.get(setting) {
-        Some(SettingValue::Secret(link)) => ApiToken::from_secret(SecretRef::from_link(config, link), secrets.clone()),
+        Some(SettingValue::Secret(link)) => {
+            ApiToken::from_secret(SecretRef::from_link(config, link), secrets.clone())
+        }
         _ => ApiToken::Missing {
             setting: setting.to_string(),
         },
@@ -239,7 +244,10 @@ pub fn aws_client(integration: &Integration, options: &IntegrationOptions) -> Aw
 
 /// Is this an AWS integration (one that grants `aws_lambda`)?
 fn is_aws(integration: &Integration) -> bool {
-    matches!(integration.integration_type.as_str(), "permission_context" | "aws_lambda" | "aws")
+    matches!(
+        integration.integration_type.as_str(),
+        "permission_context" | "aws_lambda" | "aws"
+    )
 }
 
 /// The capabilities a flow gets from `integrations` (its environment's): `pagerduty`,
@@ -268,34 +276,38 @@ pub fn capabilities_for<'a>(
                 )));
                 true
             }
-            "okta" if caps.okta.is_none() => match okta_client(config, integration, secrets.clone(), options) {
-                Ok(client) => {
-                    caps.okta = Some(Arc::new(okta::OktaCapability::new(
-                        client,
-                        options.bridge.clone(),
-                        options.users.clone(),
-                    )));
-                    true
+            "okta" if caps.okta.is_none() => {
+                match okta_client(config, integration, secrets.clone(), options) {
+                    Ok(client) => {
+                        caps.okta = Some(Arc::new(okta::OktaCapability::new(
+                            client,
+                            options.bridge.clone(),
+                            options.users.clone(),
+                        )));
+                        true
+                    }
+                    Err(err) => {
+                        tracing::warn!(integration = %integration.name, "okta integration not usable: {err}");
+                        true
+                    }
                 }
-                Err(err) => {
-                    tracing::warn!(integration = %integration.name, "okta integration not usable: {err}");
-                    true
+            }
+            "github" if caps.github.is_none() => {
+                match github_client(config, integration, secrets.clone(), options) {
+                    Ok(client) => {
+                        caps.github = Some(Arc::new(github::GitHubCapability::new(
+                            client,
+                            options.bridge.clone(),
+                            options.users.clone(),
+                        )));
+                        true
+                    }
+                    Err(err) => {
+                        tracing::warn!(integration = %integration.name, "github integration not usable: {err}");
+                        true
+                    }
                 }
-            },
-            "github" if caps.github.is_none() => match github_client(config, integration, secrets.clone(), options) {
-                Ok(client) => {
-                    caps.github = Some(Arc::new(github::GitHubCapability::new(
-                        client,
-                        options.bridge.clone(),
-                        options.users.clone(),
-                    )));
-                    true
-                }
-                Err(err) => {
-                    tracing::warn!(integration = %integration.name, "github integration not usable: {err}");
-                    true
-                }
-            },
+            }
             _ if is_aws(integration) && caps.aws_lambda.is_none() => {
                 caps.aws_lambda = Some(Arc::new(aws::lambda::LambdaCapability::new(
                     aws::lambda::Lambda::new(aws_client(integration, options)),
@@ -313,8 +325,16 @@ pub fn capabilities_for<'a>(
             );
         }
     }
-    caps.secrets = Some(Arc::new(FlowSecrets::new(granted, secrets, options.bridge.clone())));
-    caps.http = Some(Arc::new(outbound::OutboundHttp::new(allow, options.outbound, options.bridge.clone())));
+    caps.secrets = Some(Arc::new(FlowSecrets::new(
+        granted,
+        secrets,
+        options.bridge.clone(),
+    )));
+    caps.http = Some(Arc::new(outbound::OutboundHttp::new(
+        allow,
+        options.outbound,
+        options.bridge.clone(),
+    )));
     caps
 }
 
@@ -325,7 +345,11 @@ fn grant_secrets_and_hosts(
     allow: &mut AllowList,
 ) {
     granted.extend(secrets::referenced_secrets(config, integration));
-    if let Some(hosts) = integration.settings.get("allowed_hosts").and_then(SettingValue::as_text) {
+    if let Some(hosts) = integration
+        .settings
+        .get("allowed_hosts")
+        .and_then(SettingValue::as_text)
+    {
         for bad in allow.extend_from_text(hosts) {
             tracing::warn!(integration = %integration.name, pattern = %bad, "ignoring an invalid allowed_hosts entry");
         }
@@ -341,7 +365,12 @@ pub fn capabilities_for_flow(
     secrets: Arc<dyn SecretResolver>,
     options: &IntegrationOptions,
 ) -> Capabilities {
-    let mut caps = capabilities_for(config, flow.integrations.values().copied(), secrets.clone(), options);
+    let mut caps = capabilities_for(
+        config,
+        flow.integrations.values().copied(),
+        secrets.clone(),
+        options,
+    );
     let strategy_integration = flow
         .strategy
         .as_ref()
@@ -354,8 +383,16 @@ pub fn capabilities_for_flow(
             grant_secrets_and_hosts(config, env_integration, &mut granted, &mut allow);
         }
         grant_secrets_and_hosts(config, integration, &mut granted, &mut allow);
-        caps.secrets = Some(Arc::new(FlowSecrets::new(granted, secrets, options.bridge.clone())));
-        caps.http = Some(Arc::new(outbound::OutboundHttp::new(allow, options.outbound, options.bridge.clone())));
+        caps.secrets = Some(Arc::new(FlowSecrets::new(
+            granted,
+            secrets,
+            options.bridge.clone(),
+        )));
+        caps.http = Some(Arc::new(outbound::OutboundHttp::new(
+            allow,
+            options.outbound,
+            options.bridge.clone(),
+        )));
     }
     caps
 }

@@ -55,9 +55,13 @@ impl Okta {
         let headers = request.headers_mut();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let mut auth = HeaderValue::from_str(&format!("SSWS {}", token.expose())).map_err(|_| {
-            IntegrationError::config(Service::Okta, "the Okta API token is not a valid header value")
-        })?;
+        let mut auth =
+            HeaderValue::from_str(&format!("SSWS {}", token.expose())).map_err(|_| {
+                IntegrationError::config(
+                    Service::Okta,
+                    "the Okta API token is not a valid header value",
+                )
+            })?;
         auth.set_sensitive(true);
         headers.insert(AUTHORIZATION, auth);
         let reply = client::send(Service::Okta, &self.http, request, self.limits).await?;
@@ -102,7 +106,10 @@ impl Okta {
 
     /// The Okta user with this login or email, if any.
     pub async fn find_user(&self, login_or_email: &str) -> Result<Option<Value>, IntegrationError> {
-        let url = self.url(&format!("/api/v1/users/{}", encode_segment(login_or_email)), &[]);
+        let url = self.url(
+            &format!("/api/v1/users/{}", encode_segment(login_or_email)),
+            &[],
+        );
         let reply = self.call(Method::GET, url).await?;
         if reply.status.as_u16() == 404 {
             let filter = format!("profile.email eq \"{}\"", login_or_email.replace('"', ""));
@@ -126,9 +133,14 @@ impl Okta {
 
     /// Is the user a member of the group?
     pub async fn is_member(&self, user_id: &str, group_id: &str) -> Result<bool, IntegrationError> {
-        let url = self.url(&format!("/api/v1/users/{}/groups", encode_segment(user_id)), &[]);
+        let url = self.url(
+            &format!("/api/v1/users/{}/groups", encode_segment(user_id)),
+            &[],
+        );
         let groups = self.get_list(url, "GET /api/v1/users/{id}/groups").await?;
-        Ok(groups.iter().any(|g| g.get("id").and_then(Value::as_str) == Some(group_id)))
+        Ok(groups
+            .iter()
+            .any(|g| g.get("id").and_then(Value::as_str) == Some(group_id)))
     }
 
     /// The members of a group.
@@ -137,7 +149,9 @@ impl Okta {
             &format!("/api/v1/groups/{}/users", encode_segment(group_id)),
             &[("limit", "200")],
         );
-        self.get_list(url, "GET /api/v1/groups/{id}/users").await.map_err(|e| group_hint(e, group_id))
+        self.get_list(url, "GET /api/v1/groups/{id}/users")
+            .await
+            .map_err(|e| group_hint(e, group_id))
     }
 
     /// Groups, filtered as Okta's List Groups API does.
@@ -170,22 +184,41 @@ impl Okta {
     }
 
     /// Adds the user to the group (`PUT`, idempotent in Okta).
-    pub async fn add_to_group(&self, group_id: &str, user_id: &str) -> Result<(), IntegrationError> {
+    pub async fn add_to_group(
+        &self,
+        group_id: &str,
+        user_id: &str,
+    ) -> Result<(), IntegrationError> {
         let url = self.url(
-            &format!("/api/v1/groups/{}/users/{}", encode_segment(group_id), encode_segment(user_id)),
+            &format!(
+                "/api/v1/groups/{}/users/{}",
+                encode_segment(group_id),
+                encode_segment(user_id)
+            ),
             &[],
         );
         let reply = self.call(Method::PUT, url).await?;
         if !reply.is_success() {
-            return Err(group_hint(api_error("PUT /api/v1/groups/{groupId}/users/{userId}", &reply), group_id));
+            return Err(group_hint(
+                api_error("PUT /api/v1/groups/{groupId}/users/{userId}", &reply),
+                group_id,
+            ));
         }
         Ok(())
     }
 
     /// Removes the user from the group; false when Okta no longer knows the membership.
-    pub async fn remove_from_group(&self, group_id: &str, user_id: &str) -> Result<bool, IntegrationError> {
+    pub async fn remove_from_group(
+        &self,
+        group_id: &str,
+        user_id: &str,
+    ) -> Result<bool, IntegrationError> {
         let url = self.url(
-            &format!("/api/v1/groups/{}/users/{}", encode_segment(group_id), encode_segment(user_id)),
+            &format!(
+                "/api/v1/groups/{}/users/{}",
+                encode_segment(group_id),
+                encode_segment(user_id)
+            ),
             &[],
         );
         let reply = self.call(Method::DELETE, url).await?;
@@ -193,7 +226,10 @@ impl Okta {
             return Ok(false);
         }
         if !reply.is_success() {
-            return Err(group_hint(api_error("DELETE /api/v1/groups/{groupId}/users/{userId}", &reply), group_id));
+            return Err(group_hint(
+                api_error("DELETE /api/v1/groups/{groupId}/users/{userId}", &reply),
+                group_id,
+            ));
         }
         Ok(true)
     }
@@ -230,14 +266,20 @@ impl Okta {
         if let Some(id) = identity_in(user, "okta", Some(&self.domain)) {
             return Ok(Some(id.to_string()));
         }
-        let email = if user.email.is_empty() { &user.username } else { &user.email };
+        let email = if user.email.is_empty() {
+            &user.username
+        } else {
+            &user.email
+        };
         self.user_id(email).await
     }
 }
 
 fn group_hint(mut err: IntegrationError, group_id: &str) -> IntegrationError {
     if err.kind == ErrorKind::NotFound {
-        err.hint = Some(format!("check that the Okta group {group_id:?} (target setting group_id) exists"));
+        err.hint = Some(format!(
+            "check that the Okta group {group_id:?} (target setting group_id) exists"
+        ));
     }
     err
 }
@@ -272,9 +314,13 @@ fn api_error(what: &str, reply: &Reply) -> IntegrationError {
         ErrorKind::RateLimited => "Okta rate-limited the call; it can be retried".to_string(),
         _ => "see Okta's error above".to_string(),
     };
-    IntegrationError::new(Service::Okta, kind, format!("Okta {what} failed with HTTP {status}: {text}"))
-        .with_status(status)
-        .with_hint(hint)
+    IntegrationError::new(
+        Service::Okta,
+        kind,
+        format!("Okta {what} failed with HTTP {status}: {text}"),
+    )
+    .with_status(status)
+    .with_hint(hint)
 }
 
 /// The `okta` capability over an [`Okta`] client.
@@ -286,14 +332,20 @@ pub struct OktaCapability {
 
 impl std::fmt::Debug for OktaCapability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OktaCapability").field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("OktaCapability")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
     }
 }
 
 impl OktaCapability {
     /// The capability over `client`.
     pub fn new(client: Okta, bridge: Bridge, users: Arc<dyn UserDirectory>) -> Self {
-        OktaCapability { client, bridge, users }
+        OktaCapability {
+            client,
+            bridge,
+            users,
+        }
     }
 }
 
@@ -309,7 +361,10 @@ impl OktaCapabilityTrait for OktaCapability {
 
     fn users_in_group(&self, group_id: String) -> Result<Vec<User>, CapabilityError> {
         let members = self.bridge.block_on(self.client.group_members(&group_id))?;
-        let people = members.iter().filter_map(|m| self.client.person(m)).collect();
+        let people = members
+            .iter()
+            .filter_map(|m| self.client.person(m))
+            .collect();
         Ok(to_users(self.users.as_ref(), people))
     }
 
@@ -317,7 +372,15 @@ impl OktaCapabilityTrait for OktaCapability {
         let found = self.bridge.block_on(async {
             match identity_in(&user, "okta", Some(&self.client.domain)) {
                 Some(id) => self.client.find_user(id).await,
-                None => self.client.find_user(if user.email.is_empty() { &user.username } else { &user.email }).await,
+                None => {
+                    self.client
+                        .find_user(if user.email.is_empty() {
+                            &user.username
+                        } else {
+                            &user.email
+                        })
+                        .await
+                }
             }
         })?;
         match found {

@@ -80,7 +80,10 @@ impl AllowList {
     /// that could not be parsed.
     pub fn extend_from_text(&mut self, text: &str) -> Vec<String> {
         let mut bad = Vec::new();
-        for item in text.split([',', ' ', '\n', '\t', ';']).filter(|s| !s.trim().is_empty()) {
+        for item in text
+            .split([',', ' ', '\n', '\t', ';'])
+            .filter(|s| !s.trim().is_empty())
+        {
             match HostPattern::parse(item) {
                 Some(pattern) if !self.patterns.contains(&pattern) => self.patterns.push(pattern),
                 Some(_) => {}
@@ -170,11 +173,17 @@ impl OutboundHttp {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(error(
                 ErrorKind::InvalidUrl,
-                format!("{}: only http and https URLs can be called from a flow", redact_url(url)),
+                format!(
+                    "{}: only http and https URLs can be called from a flow",
+                    redact_url(url)
+                ),
             ));
         }
         let Some(host) = url.host_str() else {
-            return Err(error(ErrorKind::InvalidUrl, format!("{}: the URL has no host", redact_url(url))));
+            return Err(error(
+                ErrorKind::InvalidUrl,
+                format!("{}: the URL has no host", redact_url(url)),
+            ));
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if !self.allow.allows(host) {
@@ -193,10 +202,19 @@ impl OutboundHttp {
 
     /// Sends a flow's request under the allow-list and limits.
     pub async fn send_async(&self, request: Request) -> Result<Response, IntegrationError> {
-        let mut url = Url::parse(&request.url)
-            .map_err(|err| error(ErrorKind::InvalidUrl, format!("{:?} is not a valid URL: {err}", request.url)))?;
+        let mut url = Url::parse(&request.url).map_err(|err| {
+            error(
+                ErrorKind::InvalidUrl,
+                format!("{:?} is not a valid URL: {err}", request.url),
+            )
+        })?;
         let mut method = Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| error(ErrorKind::InvalidUrl, format!("{:?} is not an HTTP method", request.method)))?;
+            .map_err(|_| {
+                error(
+                    ErrorKind::InvalidUrl,
+                    format!("{:?} is not an HTTP method", request.method),
+                )
+            })?;
         let timeout = request
             .timeout
             .filter(|t| t.is_finite() && *t > 0.0)
@@ -204,8 +222,13 @@ impl OutboundHttp {
             .unwrap_or(self.limits.max_timeout);
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
-            let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else { continue };
-            if matches!(name.as_str(), "host" | "content-length" | "transfer-encoding" | "connection") {
+            let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
+                continue;
+            };
+            if matches!(
+                name.as_str(),
+                "host" | "content-length" | "transfer-encoding" | "connection"
+            ) {
                 continue;
             }
             if let Ok(value) = HeaderValue::from_str(value) {
@@ -236,14 +259,18 @@ impl OutboundHttp {
                     Some(location),
                 ) => {
                     let next = url.join(location).map_err(|err| {
-                        error(ErrorKind::InvalidUrl, format!("redirect to an invalid URL {location:?}: {err}"))
+                        error(
+                            ErrorKind::InvalidUrl,
+                            format!("redirect to an invalid URL {location:?}: {err}"),
+                        )
                     })?;
                     if next.host_str() != url.host_str() {
                         headers.remove(reqwest::header::AUTHORIZATION);
                         headers.remove(reqwest::header::COOKIE);
                     }
                     if matches!(status, StatusCode::SEE_OTHER)
-                        || (matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND) && method == Method::POST)
+                        || (matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND)
+                            && method == Method::POST)
                     {
                         method = Method::GET;
                         body = None;
@@ -256,7 +283,9 @@ impl OutboundHttp {
                         status: status.as_u16(),
                         headers: reply_headers
                             .iter()
-                            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                            .filter_map(|(k, v)| {
+                                Some((k.as_str().to_string(), v.to_str().ok()?.to_string()))
+                            })
                             .collect(),
                         body: reply_body,
                         url: url.to_string(),
@@ -266,7 +295,11 @@ impl OutboundHttp {
         }
         Err(error(
             ErrorKind::Refused,
-            format!("{}: more than {} redirects", redact_url(&url), self.limits.max_redirects),
+            format!(
+                "{}: more than {} redirects",
+                redact_url(&url),
+                self.limits.max_redirects
+            ),
         ))
     }
 
@@ -288,7 +321,10 @@ impl OutboundHttp {
                 if body.len() + chunk.len() > max {
                     return Ok(Err(error(
                         ErrorKind::TooLarge,
-                        format!("the reply of {} is larger than the {max}-byte limit for flows", redact_url(&url)),
+                        format!(
+                            "the reply of {} is larger than the {max}-byte limit for flows",
+                            redact_url(&url)
+                        ),
                     )));
                 }
                 body.extend_from_slice(&chunk);
@@ -298,9 +334,19 @@ impl OutboundHttp {
         match tokio::time::timeout(remaining, call).await {
             Err(_) => Err(error(
                 ErrorKind::Timeout,
-                format!("{} did not answer within {} s", redact_url(&url), timeout.as_secs_f64()),
+                format!(
+                    "{} did not answer within {} s",
+                    redact_url(&url),
+                    timeout.as_secs_f64()
+                ),
             )),
-            Ok(Err(err)) => Err(crate::client::transport_error(Service::Http, &method, &url, &err, timeout)),
+            Ok(Err(err)) => Err(crate::client::transport_error(
+                Service::Http,
+                &method,
+                &url,
+                &err,
+                timeout,
+            )),
             Ok(Ok(result)) => result,
         }
     }

@@ -92,14 +92,24 @@ impl PagerDuty {
                 pairs.append_pair(key, value);
             }
         }
-        let token = self.token.get(Service::PagerDuty, "api_token_secret").await?;
+        let token = self
+            .token
+            .get(Service::PagerDuty, "api_token_secret")
+            .await?;
         let mut request = reqwest::Request::new(Method::GET, url);
         let headers = request.headers_mut();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/vnd.pagerduty+json;version=2"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/vnd.pagerduty+json;version=2"),
+        );
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let mut auth = HeaderValue::from_str(&format!("Token token={}", token.expose())).map_err(|_| {
-            IntegrationError::config(Service::PagerDuty, "the PagerDuty API token is not a valid header value")
-        })?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Token token={}", token.expose())).map_err(|_| {
+                IntegrationError::config(
+                    Service::PagerDuty,
+                    "the PagerDuty API token is not a valid header value",
+                )
+            })?;
         auth.set_sensitive(true);
         headers.insert(AUTHORIZATION, auth);
         let reply = client::send(Service::PagerDuty, &self.http, request, self.limits).await?;
@@ -110,14 +120,23 @@ impl PagerDuty {
     }
 
     /// Every item of a paginated list (`offset`/`limit`/`more`).
-    async fn list(&self, path: &str, key: &str, query: &[(&str, String)]) -> Result<Vec<Value>, IntegrationError> {
+    async fn list(
+        &self,
+        path: &str,
+        key: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<Value>, IntegrationError> {
         let mut items = Vec::new();
         for page in 0..MAX_PAGES {
             let mut paged = query.to_vec();
             paged.push(("limit", PAGE.to_string()));
             paged.push(("offset", (page * PAGE).to_string()));
             let reply = self.get(path, &paged).await?;
-            let batch = reply.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+            let batch = reply
+                .get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let n = batch.len();
             items.extend(batch);
             if reply.get("more").and_then(Value::as_bool) != Some(true) || n == 0 {
@@ -129,7 +148,9 @@ impl PagerDuty {
 
     /// The PagerDuty user id of `email`.
     pub async fn user_id_by_email(&self, email: &str) -> Result<Option<String>, IntegrationError> {
-        let users = self.list("/users", "users", &[("query", email.to_string())]).await?;
+        let users = self
+            .list("/users", "users", &[("query", email.to_string())])
+            .await?;
         Ok(users
             .iter()
             .find(|u| str_of(u, "email").is_some_and(|e| e.eq_ignore_ascii_case(email)))
@@ -137,7 +158,13 @@ impl PagerDuty {
             .map(str::to_string))
     }
 
-    async fn id_by_name(&self, path: &str, key: &str, what: &str, name: &str) -> Result<String, IntegrationError> {
+    async fn id_by_name(
+        &self,
+        path: &str,
+        key: &str,
+        what: &str,
+        name: &str,
+    ) -> Result<String, IntegrationError> {
         let found = self.list(path, key, &[("query", name.to_string())]).await?;
         found
             .iter()
@@ -157,18 +184,32 @@ impl PagerDuty {
     }
 
     /// Escalation policy and schedule ids of a query, names looked up.
-    pub async fn resolve(&self, query: &OnCallQuery) -> Result<(Vec<String>, Vec<String>), IntegrationError> {
+    pub async fn resolve(
+        &self,
+        query: &OnCallQuery,
+    ) -> Result<(Vec<String>, Vec<String>), IntegrationError> {
         let mut policies = Vec::new();
         if let Some(id) = nonempty(&query.escalation_policy_id) {
             policies.push(id.to_string());
         } else if let Some(name) = nonempty(&query.escalation_policy_name) {
-            policies.push(self.id_by_name("/escalation_policies", "escalation_policies", "escalation policy", name).await?);
+            policies.push(
+                self.id_by_name(
+                    "/escalation_policies",
+                    "escalation_policies",
+                    "escalation policy",
+                    name,
+                )
+                .await?,
+            );
         }
         let mut schedules = Vec::new();
         if let Some(id) = nonempty(&query.schedule_id) {
             schedules.push(id.to_string());
         } else if let Some(name) = nonempty(&query.schedule_name) {
-            schedules.push(self.id_by_name("/schedules", "schedules", "schedule", name).await?);
+            schedules.push(
+                self.id_by_name("/schedules", "schedules", "schedule", name)
+                    .await?,
+            );
         }
         Ok((policies, schedules))
     }
@@ -181,14 +222,23 @@ impl PagerDuty {
         user_ids: &[String],
     ) -> Result<Vec<Value>, IntegrationError> {
         let mut query: Vec<(&str, String)> = vec![("include[]", "users".to_string())];
-        query.extend(policies.iter().map(|id| ("escalation_policy_ids[]", id.clone())));
+        query.extend(
+            policies
+                .iter()
+                .map(|id| ("escalation_policy_ids[]", id.clone())),
+        );
         query.extend(schedules.iter().map(|id| ("schedule_ids[]", id.clone())));
         query.extend(user_ids.iter().map(|id| ("user_ids[]", id.clone())));
         self.list("/oncalls", "oncalls", &query).await
     }
 
     /// Is the user (PagerDuty id, or found by email) on call for the query?
-    pub async fn is_on_call(&self, pd_user_id: Option<String>, email: &str, query: &OnCallQuery) -> Result<bool, IntegrationError> {
+    pub async fn is_on_call(
+        &self,
+        pd_user_id: Option<String>,
+        email: &str,
+        query: &OnCallQuery,
+    ) -> Result<bool, IntegrationError> {
         let user_id = match pd_user_id {
             Some(id) => id,
             None => match self.user_id_by_email(email).await? {
@@ -198,7 +248,9 @@ impl PagerDuty {
             },
         };
         let (policies, schedules) = self.resolve(query).await?;
-        let oncalls = self.oncalls(&policies, &schedules, std::slice::from_ref(&user_id)).await?;
+        let oncalls = self
+            .oncalls(&policies, &schedules, std::slice::from_ref(&user_id))
+            .await?;
         Ok(oncalls
             .iter()
             .any(|o| o.get("user").and_then(|u| str_of(u, "id")) == Some(user_id.as_str())))
@@ -208,7 +260,9 @@ impl PagerDuty {
         let id = str_of(user, "id")?;
         Some(ServicePerson {
             email: str_of(user, "email").map(str::to_string),
-            name: str_of(user, "name").or_else(|| str_of(user, "summary")).map(str::to_string),
+            name: str_of(user, "name")
+                .or_else(|| str_of(user, "summary"))
+                .map(str::to_string),
             identity: Some(UserIdentity {
                 service: "pagerduty".into(),
                 service_id: self.service_id.clone(),
@@ -218,14 +272,24 @@ impl PagerDuty {
     }
 
     /// The people on call for the query.
-    pub async fn users_on_call(&self, query: &OnCallQuery) -> Result<Vec<ServicePerson>, IntegrationError> {
+    pub async fn users_on_call(
+        &self,
+        query: &OnCallQuery,
+    ) -> Result<Vec<ServicePerson>, IntegrationError> {
         let (policies, schedules) = self.resolve(query).await?;
         let oncalls = self.oncalls(&policies, &schedules, &[]).await?;
-        Ok(oncalls.iter().filter_map(|o| o.get("user")).filter_map(|u| self.person(u)).collect())
+        Ok(oncalls
+            .iter()
+            .filter_map(|o| o.get("user"))
+            .filter_map(|u| self.person(u))
+            .collect())
     }
 
     /// The people of a schedule (`/schedules/{id}/users`).
-    pub async fn users_for_schedule(&self, query: &OnCallQuery) -> Result<Vec<ServicePerson>, IntegrationError> {
+    pub async fn users_for_schedule(
+        &self,
+        query: &OnCallQuery,
+    ) -> Result<Vec<ServicePerson>, IntegrationError> {
         let (_, schedules) = self.resolve(query).await?;
         let Some(schedule) = schedules.first() else {
             return Err(IntegrationError::new(
@@ -235,7 +299,10 @@ impl PagerDuty {
             ));
         };
         let reply = self
-            .get(&format!("/schedules/{}/users", client::encode_segment(schedule)), &[])
+            .get(
+                &format!("/schedules/{}/users", client::encode_segment(schedule)),
+                &[],
+            )
             .await?;
         Ok(reply
             .get("users")
@@ -251,7 +318,12 @@ impl PagerDuty {
         let mut query: Vec<(&str, String)> = Vec::new();
         query.extend(filter.statuses.iter().map(|s| ("statuses[]", s.clone())));
         query.extend(filter.urgencies.iter().map(|u| ("urgencies[]", u.clone())));
-        query.extend(filter.service_ids.iter().map(|s| ("service_ids[]", s.clone())));
+        query.extend(
+            filter
+                .service_ids
+                .iter()
+                .map(|s| ("service_ids[]", s.clone())),
+        );
         query.extend(filter.user_ids.iter().map(|u| ("user_ids[]", u.clone())));
         if let Some(since) = &filter.since {
             query.push(("since", since.clone()));
@@ -306,8 +378,13 @@ fn api_error(path: &str, reply: &Reply) -> IntegrationError {
     }
     let kind = ErrorKind::from_status(status);
     let hint = match kind {
-        ErrorKind::Unauthorized => "check the PagerDuty API token in the integration's api_token_secret".to_string(),
-        ErrorKind::Forbidden => "the PagerDuty API token lacks access: use a full-access or read-only REST API key".to_string(),
+        ErrorKind::Unauthorized => {
+            "check the PagerDuty API token in the integration's api_token_secret".to_string()
+        }
+        ErrorKind::Forbidden => {
+            "the PagerDuty API token lacks access: use a full-access or read-only REST API key"
+                .to_string()
+        }
         ErrorKind::NotFound => "check the PagerDuty ids given to the helper".to_string(),
         ErrorKind::RateLimited => "PagerDuty rate-limited the call; it can be retried".to_string(),
         _ => "see PagerDuty's error above".to_string(),
@@ -330,14 +407,20 @@ pub struct PagerDutyCapability {
 
 impl std::fmt::Debug for PagerDutyCapability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PagerDutyCapability").field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("PagerDutyCapability")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
     }
 }
 
 impl PagerDutyCapability {
     /// The capability over `client`.
     pub fn new(client: PagerDuty, bridge: Bridge, users: Arc<dyn UserDirectory>) -> Self {
-        PagerDutyCapability { client, bridge, users }
+        PagerDutyCapability {
+            client,
+            bridge,
+            users,
+        }
     }
 }
 
@@ -345,7 +428,9 @@ impl PagerdutyCapability for PagerDutyCapability {
     fn is_on_call(&self, user: User, query: OnCallQuery) -> Result<bool, CapabilityError> {
         let stored = self.client.stored_identity(&user);
         let email = email_of(&user).to_string();
-        Ok(self.bridge.block_on(self.client.is_on_call(stored, &email, &query))?)
+        Ok(self
+            .bridge
+            .block_on(self.client.is_on_call(stored, &email, &query))?)
     }
 
     fn users_on_call(&self, query: OnCallQuery) -> Result<Vec<User>, CapabilityError> {
@@ -354,7 +439,9 @@ impl PagerdutyCapability for PagerDutyCapability {
     }
 
     fn users_for_schedule(&self, query: OnCallQuery) -> Result<Vec<User>, CapabilityError> {
-        let people = self.bridge.block_on(self.client.users_for_schedule(&query))?;
+        let people = self
+            .bridge
+            .block_on(self.client.users_for_schedule(&query))?;
         Ok(to_users(self.users.as_ref(), people))
     }
 
@@ -374,14 +461,17 @@ impl PagerdutyCapability for PagerDutyCapability {
                 return Ok(Vec::new());
             }
             client
-                .incidents(&Incidents {
-                    user_ids,
-                    service_ids: query.service_ids.clone(),
-                    statuses: query.statuses.clone(),
-                    urgencies: query.urgencies.clone(),
-                    since: query.since.clone(),
-                    until: query.until.clone(),
-                }.with_defaults(std::time::SystemTime::now()))
+                .incidents(
+                    &Incidents {
+                        user_ids,
+                        service_ids: query.service_ids.clone(),
+                        statuses: query.statuses.clone(),
+                        urgencies: query.urgencies.clone(),
+                        since: query.since.clone(),
+                        until: query.until.clone(),
+                    }
+                    .with_defaults(std::time::SystemTime::now()),
+                )
                 .await
         })?;
         Ok(Value::Array(incidents).to_string())

@@ -72,7 +72,10 @@ pub fn secret_id(link: &Link<Secret>) -> String {
 }
 
 /// Every secret an integration's settings reference, by id.
-pub fn referenced_secrets(config: &Config, integration: &Integration) -> BTreeMap<String, SecretRef> {
+pub fn referenced_secrets(
+    config: &Config,
+    integration: &Integration,
+) -> BTreeMap<String, SecretRef> {
     let mut found = BTreeMap::new();
     for value in integration.settings.values() {
         let links: Vec<&Link<Secret>> = match value {
@@ -157,13 +160,17 @@ impl SecretResolver for SecretSources {
         match &self.aws {
             Some(aws) if from_aws => {
                 tracing::debug!(secret = %secret.id, "reading secret from AWS Secrets Manager");
-                aws.get_secret_value(&secret.path, secret.json_key.as_deref()).await
+                aws.get_secret_value(&secret.path, secret.json_key.as_deref())
+                    .await
             }
             _ => Err(match local_failure {
                 Some(err) => local_error(err),
                 None => IntegrationError::config(
                     Service::Secrets,
-                    format!("no secret source can resolve secret {:?} (path {:?})", secret.id, secret.path),
+                    format!(
+                        "no secret source can resolve secret {:?} (path {:?})",
+                        secret.id, secret.path
+                    ),
                 )
                 .with_hint(
                     "give the host a local secrets store (SYMFLOW_SECRET_* variables or \
@@ -184,7 +191,9 @@ pub(crate) struct LazySecret {
 
 impl std::fmt::Debug for LazySecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LazySecret").field("id", &self.secret.id).finish_non_exhaustive()
+        f.debug_struct("LazySecret")
+            .field("id", &self.secret.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -198,7 +207,11 @@ impl LazySecret {
     }
 
     /// The value, for `service` (whose error family a failure takes).
-    pub async fn get(&self, service: Service, setting: &str) -> Result<&SecretValue, IntegrationError> {
+    pub async fn get(
+        &self,
+        service: Service,
+        setting: &str,
+    ) -> Result<&SecretValue, IntegrationError> {
         self.value
             .get_or_try_init(|| async {
                 self.resolver.resolve(&self.secret).await.map_err(|err| {
@@ -234,7 +247,11 @@ impl std::fmt::Debug for FlowSecrets {
 
 impl FlowSecrets {
     /// A capability serving exactly `granted`.
-    pub fn new(granted: BTreeMap<String, SecretRef>, resolver: Arc<dyn SecretResolver>, bridge: Bridge) -> Self {
+    pub fn new(
+        granted: BTreeMap<String, SecretRef>,
+        resolver: Arc<dyn SecretResolver>,
+        bridge: Bridge,
+    ) -> Self {
         FlowSecrets {
             granted,
             resolver,
@@ -297,7 +314,11 @@ impl ApiToken {
     }
 
     /// The token, or a configuration error of `service` naming `setting`.
-    pub(crate) async fn get(&self, service: Service, setting: &str) -> Result<&SecretValue, IntegrationError> {
+    pub(crate) async fn get(
+        &self,
+        service: Service,
+        setting: &str,
+    ) -> Result<&SecretValue, IntegrationError> {
         match self {
             ApiToken::Value(value) => Ok(value),
             ApiToken::Secret(lazy) => lazy.0.get(service, setting).await,

@@ -80,9 +80,17 @@ pub fn to_users(directory: &dyn UserDirectory, people: Vec<ServicePerson>) -> Ve
     let mut users: Vec<User> = Vec::new();
     for person in people {
         let mut user = match (&person.email, &person.identity) {
-            (Some(email), _) => directory
-                .user_for_email(email)
-                .unwrap_or_else(|| stand_in(email, person.name.as_deref())),
+            (Some(email), _) => {
+                let named = stand_in(email, person.name.as_deref());
+                let mut user = directory
+                    .user_for_email(email)
+                    .unwrap_or_else(|| named.clone());
+                if user.first_name.is_empty() && user.last_name.is_empty() {
+                    user.first_name = named.first_name;
+                    user.last_name = named.last_name;
+                }
+                user
+            }
             (None, Some(identity)) => directory.user_for_identity(identity).unwrap_or_else(|| {
                 let mut user = stand_in(&identity.user_id, person.name.as_deref());
                 user.email = String::new();
@@ -111,6 +119,9 @@ pub fn to_users(directory: &dyn UserDirectory, people: Vec<ServicePerson>) -> Ve
 pub fn identity_in<'a>(user: &'a User, service: &str, service_id: Option<&str>) -> Option<&'a str> {
     user.identities
         .iter()
-        .find(|i| i.service == service && service_id.is_none_or(|id| i.service_id.eq_ignore_ascii_case(id)))
+        .find(|i| {
+            i.service == service
+                && service_id.is_none_or(|id| i.service_id.eq_ignore_ascii_case(id))
+        })
         .map(|i| i.user_id.as_str())
 }

@@ -35,7 +35,9 @@ impl Iam {
                         format!("AWS IAM GetUser replied with invalid XML: {err}"),
                     )
                 })?;
-                Ok(Some(xml_text(&doc, "UserName").unwrap_or_else(|| user_name.to_string())))
+                Ok(Some(
+                    xml_text(&doc, "UserName").unwrap_or_else(|| user_name.to_string()),
+                ))
             }
             Err(err) if err.error_type() == Some("NoSuchEntity") => Ok(None),
             Err(err) => Err(err.into_error()),
@@ -43,19 +45,37 @@ impl Iam {
     }
 
     /// Adds `user_name` to `group` (IAM accepts a user who is already a member).
-    pub async fn add_user_to_group(&self, group: &str, user_name: &str) -> Result<(), IntegrationError> {
+    pub async fn add_user_to_group(
+        &self,
+        group: &str,
+        user_name: &str,
+    ) -> Result<(), IntegrationError> {
         self.aws
-            .query_call(IAM, VERSION, "AddUserToGroup", &[("GroupName", group), ("UserName", user_name)])
+            .query_call(
+                IAM,
+                VERSION,
+                "AddUserToGroup",
+                &[("GroupName", group), ("UserName", user_name)],
+            )
             .await
             .map(drop)
             .map_err(|err| with_group_hint(err, group))
     }
 
     /// Removes `user_name` from `group`; false when they were not in it.
-    pub async fn remove_user_from_group(&self, group: &str, user_name: &str) -> Result<bool, IntegrationError> {
+    pub async fn remove_user_from_group(
+        &self,
+        group: &str,
+        user_name: &str,
+    ) -> Result<bool, IntegrationError> {
         match self
             .aws
-            .query_call(IAM, VERSION, "RemoveUserFromGroup", &[("GroupName", group), ("UserName", user_name)])
+            .query_call(
+                IAM,
+                VERSION,
+                "RemoveUserFromGroup",
+                &[("GroupName", group), ("UserName", user_name)],
+            )
             .await
         {
             Ok(_) => Ok(true),

@@ -32,11 +32,18 @@ impl Lambda {
     }
 
     fn path(function: &str) -> String {
-        format!("/2015-03-31/functions/{}/invocations", encode_segment(function))
+        format!(
+            "/2015-03-31/functions/{}/invocations",
+            encode_segment(function)
+        )
     }
 
     /// Invokes `function` (name or ARN) and waits for its reply.
-    pub async fn invoke(&self, function: &str, payload: &[u8]) -> Result<Invocation, IntegrationError> {
+    pub async fn invoke(
+        &self,
+        function: &str,
+        payload: &[u8],
+    ) -> Result<Invocation, IntegrationError> {
         let reply = self
             .aws
             .send(
@@ -65,7 +72,11 @@ impl Lambda {
 
     /// Queues `function` for an asynchronous invocation (`X-Amz-Invocation-Type: Event`);
     /// true when Lambda accepted it (HTTP 202).
-    pub async fn invoke_async(&self, function: &str, payload: &[u8]) -> Result<bool, IntegrationError> {
+    pub async fn invoke_async(
+        &self,
+        function: &str,
+        payload: &[u8],
+    ) -> Result<bool, IntegrationError> {
         let reply = self
             .aws
             .send(
@@ -93,7 +104,12 @@ fn invoke_error(function: &str, reply: &crate::client::Reply) -> IntegrationErro
         .get("Type")
         .or_else(|| doc.get("__type"))
         .and_then(|v| v.as_str())
-        .or_else(|| reply.headers.get("x-amzn-errortype").and_then(|v| v.to_str().ok()))
+        .or_else(|| {
+            reply
+                .headers
+                .get("x-amzn-errortype")
+                .and_then(|v| v.to_str().ok())
+        })
         .unwrap_or("error")
         .split(':')
         .next()
@@ -105,26 +121,22 @@ fn invoke_error(function: &str, reply: &crate::client::Reply) -> IntegrationErro
         .and_then(|v| v.as_str())
         .map(str::to_string)
         .unwrap_or_else(|| reply.snippet());
-    let kind = if error_type.contains("ResourceNotFound") {
-        ErrorKind::NotFound
-    } else if error_type.contains("AccessDenied") {
-        ErrorKind::Forbidden
-    } else {
-        ErrorKind::from_status(status)
-    };
+    let kind = super::kind_for(status, &error_type);
     let hint = match kind {
         ErrorKind::NotFound => format!(
             "check the function ARN {function:?} in the target's `arn` setting and the region"
         ),
-        ErrorKind::Forbidden | ErrorKind::Unauthorized => format!(
-            "the AWS credentials need lambda:InvokeFunction on {function}"
-        ),
+        ErrorKind::Forbidden | ErrorKind::Unauthorized => {
+            format!("the AWS credentials need lambda:InvokeFunction on {function}")
+        }
         _ => "see the AWS Lambda error above".to_string(),
     };
     IntegrationError::new(
         Service::AwsLambda,
         kind,
-        format!("AWS Lambda Invoke of {function} failed with HTTP {status} {error_type}: {message}"),
+        format!(
+            "AWS Lambda Invoke of {function} failed with HTTP {status} {error_type}: {message}"
+        ),
     )
     .with_status(status)
     .with_hint(hint)
@@ -138,7 +150,10 @@ pub(crate) fn function_error(function: &str, invocation: &Invocation) -> Integra
         .and_then(|v| v.as_str())
         .map(str::to_string)
         .unwrap_or_else(|| crate::client::snippet(&invocation.payload));
-    let error_type = doc.get("errorType").and_then(|v| v.as_str()).unwrap_or("Unhandled");
+    let error_type = doc
+        .get("errorType")
+        .and_then(|v| v.as_str())
+        .unwrap_or("Unhandled");
     IntegrationError::new(
         Service::AwsLambda,
         ErrorKind::FunctionError,

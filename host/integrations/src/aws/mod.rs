@@ -45,7 +45,10 @@ impl fmt::Debug for AwsCredentials {
         f.debug_struct("AwsCredentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"[redacted]")
-            .field("session_token", &self.session_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -194,7 +197,10 @@ impl AwsClient {
         let host = if service.global {
             format!("https://{}.amazonaws.com/", service.endpoint_prefix)
         } else {
-            format!("https://{}.{}.amazonaws.com/", service.endpoint_prefix, self.region)
+            format!(
+                "https://{}.{}.amazonaws.com/",
+                service.endpoint_prefix, self.region
+            )
         };
         Url::parse(&host).expect("AWS endpoint URLs are valid")
     }
@@ -290,7 +296,13 @@ impl AwsClient {
             ("x-amz-target", format!("{target_prefix}.{operation}")),
         ];
         let reply = self
-            .send(service, Method::POST, "/", &headers, input.to_string().into_bytes())
+            .send(
+                service,
+                Method::POST,
+                "/",
+                &headers,
+                input.to_string().into_bytes(),
+            )
             .await
             .map_err(AwsCallError::Transport)?;
         if reply.is_success() {
@@ -299,7 +311,9 @@ impl AwsClient {
             }
             return reply.json(service.service).map_err(AwsCallError::Transport);
         }
-        Err(AwsCallError::Service(json_error(service, operation, &reply)))
+        Err(AwsCallError::Service(json_error(
+            service, operation, &reply,
+        )))
     }
 
     /// A query-protocol call (form-encoded `Action=...&Version=...`), returning the XML text.
@@ -361,16 +375,22 @@ impl AwsCallError {
     }
 }
 
-fn kind_for(status: u16, error_type: &str) -> ErrorKind {
+pub(crate) fn kind_for(status: u16, error_type: &str) -> ErrorKind {
     if error_type.contains("NotFound") || error_type == "NoSuchEntity" {
         return ErrorKind::NotFound;
     }
     if error_type.contains("AccessDenied") {
         return ErrorKind::Forbidden;
     }
-    if ["UnrecognizedClient", "InvalidSignature", "SignatureDoesNotMatch", "InvalidClientTokenId", "ExpiredToken"]
-        .iter()
-        .any(|t| error_type.contains(t))
+    if [
+        "UnrecognizedClient",
+        "InvalidSignature",
+        "SignatureDoesNotMatch",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+    ]
+    .iter()
+    .any(|t| error_type.contains(t))
     {
         return ErrorKind::Unauthorized;
     }
@@ -461,7 +481,10 @@ fn xml_error(service: AwsService, action: &str, reply: &Reply) -> AwsServiceErro
         error: IntegrationError::new(
             service.service,
             kind,
-            format!("{} {action} failed with HTTP {status} {code}: {message}", service.service),
+            format!(
+                "{} {action} failed with HTTP {status} {code}: {message}",
+                service.service
+            ),
         )
         .with_status(status)
         .with_hint(hint_for(service, kind)),

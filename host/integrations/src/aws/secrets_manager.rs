@@ -28,7 +28,12 @@ impl SecretsManager {
     ) -> Result<SecretValue, IntegrationError> {
         let reply = self
             .aws
-            .json_call(SECRETS_MANAGER, "secretsmanager", "GetSecretValue", &json!({ "SecretId": path }))
+            .json_call(
+                SECRETS_MANAGER,
+                "secretsmanager",
+                "GetSecretValue",
+                &json!({ "SecretId": path }),
+            )
             .await
             .map_err(|err| match err {
                 AwsCallError::Service(mut err) if err.error.kind == ErrorKind::NotFound => {

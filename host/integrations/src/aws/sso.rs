@@ -54,7 +54,9 @@ impl Sso {
     }
 
     async fn admin(&self, operation: &str, input: Value) -> Result<Value, AwsCallError> {
-        self.aws.json_call(SSO_ADMIN, SSO_ADMIN_TARGET, operation, &input).await
+        self.aws
+            .json_call(SSO_ADMIN, SSO_ADMIN_TARGET, operation, &input)
+            .await
     }
 
     async fn store(&self, operation: &str, input: Value) -> Result<Value, AwsCallError> {
@@ -74,7 +76,11 @@ impl Sso {
 
     /// The identity-store user id of `email` (by `emails.value`, then `userName`); `None`
     /// when there is no such user.
-    pub async fn user_id(&self, identity_store_id: &str, email: &str) -> Result<Option<String>, IntegrationError> {
+    pub async fn user_id(
+        &self,
+        identity_store_id: &str,
+        email: &str,
+    ) -> Result<Option<String>, IntegrationError> {
         for path in ["emails.value", "userName"] {
             let input = json!({
                 "IdentityStoreId": identity_store_id,
@@ -114,13 +120,20 @@ impl Sso {
                 .into_iter()
                 .flatten()
                 .any(|a| {
-                    a.get("PrincipalId").and_then(Value::as_str) == Some(assignment.principal_id.as_str())
-                        && a.get("PrincipalType").and_then(Value::as_str).unwrap_or("USER") == "USER"
+                    a.get("PrincipalId").and_then(Value::as_str)
+                        == Some(assignment.principal_id.as_str())
+                        && a.get("PrincipalType")
+                            .and_then(Value::as_str)
+                            .unwrap_or("USER")
+                            == "USER"
                 });
             if found {
                 return Ok(true);
             }
-            next_token = reply.get("NextToken").and_then(Value::as_str).map(str::to_string);
+            next_token = reply
+                .get("NextToken")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             if next_token.is_none() {
                 break;
             }
@@ -141,15 +154,24 @@ impl Sso {
 
     /// Creates the assignment unless it exists, and waits until AWS reports it done.
     /// Returns false when it already existed.
-    pub async fn create_assignment(&self, assignment: &Assignment) -> Result<bool, IntegrationError> {
+    pub async fn create_assignment(
+        &self,
+        assignment: &Assignment,
+    ) -> Result<bool, IntegrationError> {
         if self.has_assignment(assignment).await? {
             return Ok(false);
         }
         let reply = self
-            .admin("CreateAccountAssignment", Self::assignment_input(assignment))
+            .admin(
+                "CreateAccountAssignment",
+                Self::assignment_input(assignment),
+            )
             .await
             .map_err(AwsCallError::into_error)?;
-        let status = reply.get("AccountAssignmentCreationStatus").cloned().unwrap_or_default();
+        let status = reply
+            .get("AccountAssignmentCreationStatus")
+            .cloned()
+            .unwrap_or_default();
         self.wait(
             assignment,
             status,
@@ -164,12 +186,18 @@ impl Sso {
 
     /// Deletes the assignment if it exists, and waits until AWS reports it done.
     /// Returns false when it was already gone.
-    pub async fn delete_assignment(&self, assignment: &Assignment) -> Result<bool, IntegrationError> {
+    pub async fn delete_assignment(
+        &self,
+        assignment: &Assignment,
+    ) -> Result<bool, IntegrationError> {
         if !self.has_assignment(assignment).await? {
             return Ok(false);
         }
         let reply = match self
-            .admin("DeleteAccountAssignment", Self::assignment_input(assignment))
+            .admin(
+                "DeleteAccountAssignment",
+                Self::assignment_input(assignment),
+            )
             .await
         {
             Ok(reply) => reply,
@@ -177,7 +205,10 @@ impl Sso {
             Err(err) if err.error_type() == Some("ResourceNotFoundException") => return Ok(false),
             Err(err) => return Err(err.into_error()),
         };
-        let status = reply.get("AccountAssignmentDeletionStatus").cloned().unwrap_or_default();
+        let status = reply
+            .get("AccountAssignmentDeletionStatus")
+            .cloned()
+            .unwrap_or_default();
         self.wait(
             assignment,
             status,
@@ -247,7 +278,12 @@ impl Sso {
     }
 
     /// Adds a user to an identity-store group; false when already a member.
-    pub async fn add_to_group(&self, identity_store_id: &str, group_id: &str, user_id: &str) -> Result<bool, IntegrationError> {
+    pub async fn add_to_group(
+        &self,
+        identity_store_id: &str,
+        group_id: &str,
+        user_id: &str,
+    ) -> Result<bool, IntegrationError> {
         let input = json!({
             "IdentityStoreId": identity_store_id,
             "GroupId": group_id,
@@ -261,7 +297,12 @@ impl Sso {
     }
 
     /// Removes a user from an identity-store group; false when not a member.
-    pub async fn remove_from_group(&self, identity_store_id: &str, group_id: &str, user_id: &str) -> Result<bool, IntegrationError> {
+    pub async fn remove_from_group(
+        &self,
+        identity_store_id: &str,
+        group_id: &str,
+        user_id: &str,
+    ) -> Result<bool, IntegrationError> {
         let input = json!({
             "IdentityStoreId": identity_store_id,
             "GroupId": group_id,

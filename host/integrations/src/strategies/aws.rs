@@ -54,7 +54,8 @@ impl SsoStrategy {
         if let Some(id) = settings.get("identity_store_id").filter(|v| !v.is_empty()) {
             let _ = identity_store_id.set(id.clone());
         }
-        let sso = Sso::new(crate::aws_client(integration, options)).with_polling(options.aws_poll_interval, 20);
+        let sso = Sso::new(crate::aws_client(integration, options))
+            .with_polling(options.aws_poll_interval, 20);
         Ok(SsoStrategy {
             sso,
             instance_arn,
@@ -69,14 +70,26 @@ impl SsoStrategy {
             .map(String::as_str)
     }
 
-    fn assignment(&self, request: &AccessRequest, principal: String) -> Result<Option<Assignment>, IntegrationError> {
-        if request.target.setting("group_id").is_some() && request.target.setting("permission_set_arn").is_none() {
+    fn assignment(
+        &self,
+        request: &AccessRequest,
+        principal: String,
+    ) -> Result<Option<Assignment>, IntegrationError> {
+        if request.target.setting("group_id").is_some()
+            && request.target.setting("permission_set_arn").is_none()
+        {
             return Ok(None);
         }
         Ok(Some(Assignment {
             instance_arn: self.instance_arn.clone(),
-            permission_set_arn: request.target.required(Service::AwsSso, "permission_set_arn")?.to_string(),
-            account_id: request.target.required(Service::AwsSso, "account_id")?.to_string(),
+            permission_set_arn: request
+                .target
+                .required(Service::AwsSso, "permission_set_arn")?
+                .to_string(),
+            account_id: request
+                .target
+                .required(Service::AwsSso, "account_id")?
+                .to_string(),
             principal_id: principal,
         }))
     }
@@ -247,17 +260,27 @@ pub(crate) fn lambda_output(arn: &str, payload: &[u8]) -> Result<Value, Integrat
     let errors: Vec<String> = match reply.get("errors") {
         Some(Value::Array(items)) => items
             .iter()
-            .map(|e| e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))
+            .map(|e| {
+                e.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.to_string())
+            })
             .collect(),
         Some(Value::Null) | None => Vec::new(),
-        Some(other) => vec![other.as_str().map(str::to_string).unwrap_or_else(|| other.to_string())],
+        Some(other) => vec![other
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| other.to_string())],
     };
     if !errors.is_empty() {
         let bullets: Vec<String> = errors.iter().map(|e| format!("• {e}")).collect();
         return Err(IntegrationError::new(
             Service::AwsLambda,
             ErrorKind::FunctionError,
-            format!("AWS Lambda function {arn} reported errors:\n{}", bullets.join("\n")),
+            format!(
+                "AWS Lambda function {arn} reported errors:\n{}",
+                bullets.join("\n")
+            ),
         )
         .with_hint("the function returned a non-empty \"errors\" list; see its logs"));
     }

@@ -52,16 +52,24 @@ impl TargetSpec {
 
     /// `settings[key]`, non-empty.
     pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.get(key).map(String::as_str).filter(|v| !v.trim().is_empty())
+        self.settings
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
     }
 
     fn required(&self, service: Service, key: &str) -> Result<&str, IntegrationError> {
         self.setting(key).ok_or_else(|| {
             IntegrationError::config(
                 service,
-                format!("the sym_target {:?} ({}) has no {key} setting", self.name, self.target_type),
+                format!(
+                    "the sym_target {:?} ({}) has no {key} setting",
+                    self.name, self.target_type
+                ),
             )
-            .with_hint(format!("set settings.{key} on the sym_target, or bind it with field_bindings"))
+            .with_hint(format!(
+                "set settings.{key} on the sym_target, or bind it with field_bindings"
+            ))
         })
     }
 }
@@ -71,7 +79,9 @@ pub fn text_settings(settings: &Settings) -> BTreeMap<String, String> {
     settings
         .iter()
         .filter_map(|(k, v)| match v {
-            SettingValue::Text(text) | SettingValue::External(text) => Some((k.clone(), text.clone())),
+            SettingValue::Text(text) | SettingValue::External(text) => {
+                Some((k.clone(), text.clone()))
+            }
             _ => None,
         })
         .collect()
@@ -168,9 +178,12 @@ pub fn builtin_for(
         })
     };
     let strategy: Box<dyn BuiltinStrategy> = match strategy_type {
-        "okta" => Box::new(okta_github::OktaStrategy::new(
-            crate::okta_client(config, needs(Service::Okta)?, secrets, options)?,
-        )),
+        "okta" => Box::new(okta_github::OktaStrategy::new(crate::okta_client(
+            config,
+            needs(Service::Okta)?,
+            secrets,
+            options,
+        )?)),
         "github" => Box::new(okta_github::GitHubStrategy::new(
             crate::github_client(config, needs(Service::GitHub)?, secrets, options)?,
             text_settings(settings).get("permission").cloned(),
@@ -181,8 +194,13 @@ pub fn builtin_for(
             options,
         )?),
         "aws_iam" => Box::new(aws::IamStrategy::new(needs(Service::AwsIam)?, options)),
-        "aws_lambda" => Box::new(aws::LambdaStrategy::new(needs(Service::AwsLambda)?, options)),
-        "http" => Box::new(webhook::HttpStrategy::new(config, settings, secrets, options)?),
+        "aws_lambda" => Box::new(aws::LambdaStrategy::new(
+            needs(Service::AwsLambda)?,
+            options,
+        )),
+        "http" => Box::new(webhook::HttpStrategy::new(
+            config, settings, secrets, options,
+        )?),
         _ => return Ok(None),
     };
     Ok(Some(strategy))

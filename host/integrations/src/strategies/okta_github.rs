@@ -106,7 +106,10 @@ impl BuiltinStrategy for GitHubStrategy {
             .or(self.permission.as_deref())
             .unwrap_or("push");
         let login = identity_of(self, Service::GitHub, request).await?;
-        let status = self.github.add_collaborator(repo, &login, permission).await?;
+        let status = self
+            .github
+            .add_collaborator(repo, &login, permission)
+            .await?;
         Ok(json!({
             "repo": format!("{}/{repo}", self.github.org()),
             "username": login,

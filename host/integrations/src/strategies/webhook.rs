@@ -70,11 +70,19 @@ impl HttpStrategy {
                 .or_else(|| text.get("url"))
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| {
-                    IntegrationError::config(Service::Webhook, format!("the http strategy has no {key} (nor url)"))
-                        .with_hint("set settings.url, or escalate_url and deescalate_url, on the sym_strategy")
+                    IntegrationError::config(
+                        Service::Webhook,
+                        format!("the http strategy has no {key} (nor url)"),
+                    )
+                    .with_hint(
+                        "set settings.url, or escalate_url and deescalate_url, on the sym_strategy",
+                    )
                 })?;
             let url = Url::parse(value).map_err(|err| {
-                IntegrationError::config(Service::Webhook, format!("the http strategy's {key} {value:?} is not a URL: {err}"))
+                IntegrationError::config(
+                    Service::Webhook,
+                    format!("the http strategy's {key} {value:?} is not a URL: {err}"),
+                )
             })?;
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(IntegrationError::config(
@@ -103,7 +111,12 @@ impl HttpStrategy {
         })
     }
 
-    async fn call(&self, action: &str, url: &Url, request: &AccessRequest) -> Result<Value, IntegrationError> {
+    async fn call(
+        &self,
+        action: &str,
+        url: &Url,
+        request: &AccessRequest,
+    ) -> Result<Value, IntegrationError> {
         let body = json!({
             "action": action,
             "target": {

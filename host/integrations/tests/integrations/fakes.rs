@@ -32,7 +32,12 @@ pub async fn serve(router: Router) -> Url {
 }
 
 fn json_reply(status: u16, body: Value) -> Response {
-    (StatusCode::from_u16(status).unwrap(), [("content-type", "application/json")], body.to_string()).into_response()
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -42,7 +47,11 @@ fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
 }
 
 fn all(pairs: &[(String, String)], key: &str) -> Vec<String> {
-    pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 fn one(pairs: &[(String, String)], key: &str) -> Option<String> {
@@ -50,7 +59,10 @@ fn one(pairs: &[(String, String)], key: &str) -> Option<String> {
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 fn decode(segment: &str) -> String {
@@ -89,39 +101,85 @@ fn pd_users() -> Vec<Value> {
     ]
 }
 
-fn pagerduty_handle(state: &Mutex<PagerDutyState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+fn pagerduty_handle(
+    state: &Mutex<PagerDutyState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     if header(&headers, "authorization") != format!("Token token={PD_TOKEN}") {
-        return json_reply(401, json!({"error": {"message": "Unauthenticated", "code": 2006}}));
+        return json_reply(
+            401,
+            json!({"error": {"message": "Unauthenticated", "code": 2006}}),
+        );
     }
-    if !header(&headers, "accept").contains("application/vnd.pagerduty+json;version=2") || method != Method::GET {
-        return json_reply(400, json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["bad accept or method"]}}));
+    if !header(&headers, "accept").contains("application/vnd.pagerduty+json;version=2")
+        || method != Method::GET
+    {
+        return json_reply(
+            400,
+            json!({"error": {"message": "Invalid Input Provided", "code": 2001, "errors": ["bad accept or method"]}}),
+        );
     }
     let q = query_pairs(&uri);
     let path = uri.path();
-    let page = |key: &str, items: Vec<Value>| json_reply(200, json!({ key: items, "limit": 100, "offset": 0, "more": false }));
+    let page = |key: &str, items: Vec<Value>| {
+        json_reply(
+            200,
+            json!({ key: items, "limit": 100, "offset": 0, "more": false }),
+        )
+    };
     match path {
         "/users" => {
             let needle = one(&q, "query").unwrap_or_default().to_lowercase();
-            page("users", pd_users().into_iter().filter(|u| u["email"].as_str().unwrap().contains(&needle)).collect())
+            page(
+                "users",
+                pd_users()
+                    .into_iter()
+                    .filter(|u| u["email"].as_str().unwrap().contains(&needle))
+                    .collect(),
+            )
         }
         "/escalation_policies" => {
             let needle = one(&q, "query").unwrap_or_default().to_lowercase();
-            let all_policies = vec![json!({"id": "EP1", "name": "Primary"}), json!({"id": "EP2", "name": "Primary Backup"})];
-            page("escalation_policies", all_policies.into_iter().filter(|p| p["name"].as_str().unwrap().to_lowercase().contains(&needle)).collect())
+            let all_policies = vec![
+                json!({"id": "EP1", "name": "Primary"}),
+                json!({"id": "EP2", "name": "Primary Backup"}),
+            ];
+            page(
+                "escalation_policies",
+                all_policies
+                    .into_iter()
+                    .filter(|p| p["name"].as_str().unwrap().to_lowercase().contains(&needle))
+                    .collect(),
+            )
         }
         "/schedules" => {
             let needle = one(&q, "query").unwrap_or_default().to_lowercase();
             let all_schedules = vec![json!({"id": "SC1", "name": "prod-on-call"})];
-            page("schedules", all_schedules.into_iter().filter(|p| p["name"].as_str().unwrap().contains(&needle)).collect())
+            page(
+                "schedules",
+                all_schedules
+                    .into_iter()
+                    .filter(|p| p["name"].as_str().unwrap().contains(&needle))
+                    .collect(),
+            )
         }
         "/schedules/SC1/users" => json_reply(200, json!({"users": [pd_users()[0], pd_users()[2]]})),
-        p if p.starts_with("/schedules/") => json_reply(404, json!({"error": {"message": "Not Found", "code": 2100}})),
+        p if p.starts_with("/schedules/") => json_reply(
+            404,
+            json!({"error": {"message": "Not Found", "code": 2100}}),
+        ),
         "/oncalls" => {
             let include_users = all(&q, "include[]").contains(&"users".to_string());
             let policies = all(&q, "escalation_policy_ids[]");
             let schedules = all(&q, "schedule_ids[]");
             let users = all(&q, "user_ids[]");
-            let entries = [("PU1", "EP1", Some("SC1")), ("PU3", "EP1", None), ("PU2", "EP2", None)];
+            let entries = [
+                ("PU1", "EP1", Some("SC1")),
+                ("PU3", "EP1", None),
+                ("PU2", "EP2", None),
+            ];
             let oncalls: Vec<Value> = entries
                 .iter()
                 .filter(|(u, ep, sc)| {
@@ -153,13 +211,20 @@ fn pagerduty_handle(state: &Mutex<PagerDutyState>, method: Method, uri: Uri, hea
                 incidents
                     .into_iter()
                     .filter(|i| statuses.is_empty() || statuses.iter().any(|s| i["status"] == *s))
-                    .filter(|i| urgencies.is_empty() || urgencies.iter().any(|s| i["urgency"] == *s))
-                    .filter(|i| services.is_empty() || services.iter().any(|s| i["service"]["id"] == *s))
+                    .filter(|i| {
+                        urgencies.is_empty() || urgencies.iter().any(|s| i["urgency"] == *s)
+                    })
+                    .filter(|i| {
+                        services.is_empty() || services.iter().any(|s| i["service"]["id"] == *s)
+                    })
                     .filter(|i| users.is_empty() || users.iter().any(|s| i["assignee"] == *s))
                     .collect(),
             )
         }
-        _ => json_reply(404, json!({"error": {"message": "Not Found", "code": 2100}})),
+        _ => json_reply(
+            404,
+            json!({"error": {"message": "Not Found", "code": 2100}}),
+        ),
     }
 }
 
@@ -179,13 +244,34 @@ pub async fn okta() -> (Url, Arc<Mutex<OktaState>>) {
         json!({"id": "00u-carol", "status": "ACTIVE", "profile": {"login": "carol@acme.com", "email": "carol@acme.com", "firstName": "Carol", "lastName": "C"}}),
     ];
     let mut groups = BTreeMap::new();
-    groups.insert("00g-admins".to_string(), ("Admins".to_string(), BTreeSet::from(["00u-carol".to_string()])));
+    groups.insert(
+        "00g-admins".to_string(),
+        (
+            "Admins".to_string(),
+            BTreeSet::from(["00u-carol".to_string()]),
+        ),
+    );
     groups.insert(
         "00g-eng".to_string(),
-        ("Engineering".to_string(), BTreeSet::from(["00u-alice".to_string(), "00u-bob".to_string(), "00u-carol".to_string()])),
+        (
+            "Engineering".to_string(),
+            BTreeSet::from([
+                "00u-alice".to_string(),
+                "00u-bob".to_string(),
+                "00u-carol".to_string(),
+            ]),
+        ),
     );
-    groups.insert("00g-locked".to_string(), ("Locked".to_string(), BTreeSet::new()));
-    let state = Arc::new(Mutex::new(OktaState { base: String::new(), users, groups, calls: Vec::new() }));
+    groups.insert(
+        "00g-locked".to_string(),
+        ("Locked".to_string(), BTreeSet::new()),
+    );
+    let state = Arc::new(Mutex::new(OktaState {
+        base: String::new(),
+        users,
+        groups,
+        calls: Vec::new(),
+    }));
     let shared = state.clone();
     let router = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
         let state = shared.clone();
@@ -197,7 +283,10 @@ pub async fn okta() -> (Url, Arc<Mutex<OktaState>>) {
 }
 
 fn okta_error(status: u16, code: &str, summary: &str) -> Response {
-    json_reply(status, json!({"errorCode": code, "errorSummary": summary, "errorLink": code, "errorId": "oae-test", "errorCauses": []}))
+    json_reply(
+        status,
+        json!({"errorCode": code, "errorSummary": summary, "errorLink": code, "errorId": "oae-test", "errorCauses": []}),
+    )
 }
 
 fn okta_handle(state: &mut OktaState, method: Method, uri: Uri, headers: HeaderMap) -> Response {
@@ -206,17 +295,40 @@ fn okta_handle(state: &mut OktaState, method: Method, uri: Uri, headers: HeaderM
     }
     state.calls.push(format!("{method} {}", uri.path()));
     let q = query_pairs(&uri);
-    let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(decode).collect();
+    let segments: Vec<String> = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .map(decode)
+        .collect();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["api", "v1", "users"]) => {
             let search = one(&q, "search").unwrap_or_default();
             let email = search.split('"').nth(1).unwrap_or("").to_string();
-            json_reply(200, Value::Array(state.users.iter().filter(|u| u["profile"]["email"] == *email).cloned().collect()))
+            json_reply(
+                200,
+                Value::Array(
+                    state
+                        .users
+                        .iter()
+                        .filter(|u| u["profile"]["email"] == *email)
+                        .cloned()
+                        .collect(),
+                ),
+            )
         }
-        ("GET", ["api", "v1", "users", login]) => match state.users.iter().find(|u| u["id"] == *login || u["profile"]["login"] == *login) {
+        ("GET", ["api", "v1", "users", login]) => match state
+            .users
+            .iter()
+            .find(|u| u["id"] == *login || u["profile"]["login"] == *login)
+        {
             Some(user) => json_reply(200, user.clone()),
-            None => okta_error(404, "E0000007", &format!("Not found: Resource not found: {login} (User)")),
+            None => okta_error(
+                404,
+                "E0000007",
+                &format!("Not found: Resource not found: {login} (User)"),
+            ),
         },
         ("GET", ["api", "v1", "users", id, "groups"]) => {
             let groups: Vec<Value> = state
@@ -240,11 +352,18 @@ fn okta_handle(state: &mut OktaState, method: Method, uri: Uri, headers: HeaderM
         }
         ("GET", ["api", "v1", "groups", gid, "users"]) => {
             let Some((_, members)) = state.groups.get(*gid) else {
-                return okta_error(404, "E0000007", &format!("Not found: Resource not found: {gid} (UserGroup)"));
+                return okta_error(
+                    404,
+                    "E0000007",
+                    &format!("Not found: Resource not found: {gid} (UserGroup)"),
+                );
             };
             // Pages of two, linked with rel="next" as Okta does.
             let after = one(&q, "after");
-            let members: Vec<&String> = members.iter().filter(|m| after.as_ref().is_none_or(|a| m.as_str() > a.as_str())).collect();
+            let members: Vec<&String> = members
+                .iter()
+                .filter(|m| after.as_ref().is_none_or(|a| m.as_str() > a.as_str()))
+                .collect();
             let page: Vec<Value> = members
                 .iter()
                 .take(2)
@@ -252,20 +371,35 @@ fn okta_handle(state: &mut OktaState, method: Method, uri: Uri, headers: HeaderM
                 .collect();
             let mut response = json_reply(200, Value::Array(page));
             if members.len() > 2 {
-                let link = format!("<{}/api/v1/groups/{gid}/users?limit=2&after={}>; rel=\"next\"", state.base, members[1]);
+                let link = format!(
+                    "<{}/api/v1/groups/{gid}/users?limit=2&after={}>; rel=\"next\"",
+                    state.base, members[1]
+                );
                 response.headers_mut().insert("link", link.parse().unwrap());
             }
             response
         }
         (verb @ ("PUT" | "DELETE"), ["api", "v1", "groups", gid, "users", uid]) => {
             if *gid == "00g-locked" {
-                return okta_error(403, "E0000006", "You do not have permission to perform the requested action");
+                return okta_error(
+                    403,
+                    "E0000006",
+                    "You do not have permission to perform the requested action",
+                );
             }
             if !state.users.iter().any(|u| u["id"] == *uid) {
-                return okta_error(404, "E0000007", &format!("Not found: Resource not found: {uid} (User)"));
+                return okta_error(
+                    404,
+                    "E0000007",
+                    &format!("Not found: Resource not found: {uid} (User)"),
+                );
             }
             let Some((_, members)) = state.groups.get_mut(*gid) else {
-                return okta_error(404, "E0000007", &format!("Not found: Resource not found: {gid} (UserGroup)"));
+                return okta_error(
+                    404,
+                    "E0000007",
+                    &format!("Not found: Resource not found: {gid} (UserGroup)"),
+                );
             };
             if verb == "PUT" {
                 members.insert(uid.to_string());
@@ -274,7 +408,11 @@ fn okta_handle(state: &mut OktaState, method: Method, uri: Uri, headers: HeaderM
             }
             StatusCode::NO_CONTENT.into_response()
         }
-        _ => okta_error(404, "E0000022", "The endpoint does not support the provided HTTP method"),
+        _ => okta_error(
+            404,
+            "E0000022",
+            "The endpoint does not support the provided HTTP method",
+        ),
     }
 }
 
@@ -290,15 +428,23 @@ pub async fn github() -> (Url, Arc<Mutex<GitHubState>>) {
     let mut repos = BTreeMap::new();
     repos.insert(
         "acme/api".to_string(),
-        BTreeMap::from([("octo-admin".to_string(), "admin".to_string()), ("reader".to_string(), "pull".to_string())]),
+        BTreeMap::from([
+            ("octo-admin".to_string(), "admin".to_string()),
+            ("reader".to_string(), "pull".to_string()),
+        ]),
     );
     repos.insert("acme/locked".to_string(), BTreeMap::new());
-    let state = Arc::new(Mutex::new(GitHubState { repos, calls: Vec::new() }));
+    let state = Arc::new(Mutex::new(GitHubState {
+        repos,
+        calls: Vec::new(),
+    }));
     let shared = state.clone();
-    let router = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let state = shared.clone();
-        async move { github_handle(&mut state.lock().unwrap(), method, uri, headers, body) }
-    });
+    let router = Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let state = shared.clone();
+            async move { github_handle(&mut state.lock().unwrap(), method, uri, headers, body) }
+        },
+    );
     (serve(router).await, state)
 }
 
@@ -314,10 +460,19 @@ fn rank(permission: &str) -> u8 {
 }
 
 fn gh_error(status: u16, message: &str) -> Response {
-    json_reply(status, json!({"message": message, "documentation_url": "https://docs.github.com/rest", "status": status.to_string()}))
+    json_reply(
+        status,
+        json!({"message": message, "documentation_url": "https://docs.github.com/rest", "status": status.to_string()}),
+    )
 }
 
-fn github_handle(state: &mut GitHubState, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+fn github_handle(
+    state: &mut GitHubState,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if header(&headers, "authorization") != format!("Bearer {GITHUB_TOKEN}") {
         return gh_error(401, "Bad credentials");
     }
@@ -326,16 +481,30 @@ fn github_handle(state: &mut GitHubState, method: Method, uri: Uri, headers: Hea
     }
     state.calls.push(format!("{method} {}", uri.path()));
     let q = query_pairs(&uri);
-    let segments: Vec<String> = uri.path().trim_start_matches('/').split('/').map(decode).collect();
+    let segments: Vec<String> = uri
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .map(decode)
+        .collect();
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["search", "users"]) => {
             let q = one(&q, "q").unwrap_or_default();
-            let items: Vec<Value> = if q.starts_with("dev@acme.com") { vec![json!({"login": "dev-login", "id": 7})] } else { vec![] };
-            json_reply(200, json!({"total_count": items.len(), "incomplete_results": false, "items": items}))
+            let items: Vec<Value> = if q.starts_with("dev@acme.com") {
+                vec![json!({"login": "dev-login", "id": 7})]
+            } else {
+                vec![]
+            };
+            json_reply(
+                200,
+                json!({"total_count": items.len(), "incomplete_results": false, "items": items}),
+            )
         }
         ("GET", ["repos", org, repo, "collaborators"]) => {
-            let Some(collaborators) = state.repos.get(&format!("{org}/{repo}")) else { return gh_error(404, "Not Found") };
+            let Some(collaborators) = state.repos.get(&format!("{org}/{repo}")) else {
+                return gh_error(404, "Not Found");
+            };
             let wanted = one(&q, "permission").map(|p| rank(&p)).unwrap_or(0);
             let list: Vec<Value> = collaborators
                 .iter()
@@ -349,19 +518,29 @@ fn github_handle(state: &mut GitHubState, method: Method, uri: Uri, headers: Hea
             if key == "acme/locked" {
                 return gh_error(403, "Must have admin rights to Repository.");
             }
-            let Some(collaborators) = state.repos.get_mut(&key) else { return gh_error(404, "Not Found") };
+            let Some(collaborators) = state.repos.get_mut(&key) else {
+                return gh_error(404, "Not Found");
+            };
             let input: Value = serde_json::from_slice(&body).unwrap_or_default();
             let permission = input["permission"].as_str().unwrap_or("push").to_string();
             if rank(&permission) == 0 {
-                return json_reply(422, json!({"message": "Validation Failed", "errors": [{"resource": "Repository", "code": "invalid", "field": "permission", "message": "permission is invalid"}]}));
+                return json_reply(
+                    422,
+                    json!({"message": "Validation Failed", "errors": [{"resource": "Repository", "code": "invalid", "field": "permission", "message": "permission is invalid"}]}),
+                );
             }
             match collaborators.insert(login.to_string(), permission.clone()) {
                 Some(_) => StatusCode::NO_CONTENT.into_response(),
-                None => json_reply(201, json!({"id": 1, "permissions": permission, "invitee": {"login": login}})),
+                None => json_reply(
+                    201,
+                    json!({"id": 1, "permissions": permission, "invitee": {"login": login}}),
+                ),
             }
         }
         ("DELETE", ["repos", org, repo, "collaborators", login]) => {
-            let Some(collaborators) = state.repos.get_mut(&format!("{org}/{repo}")) else { return gh_error(404, "Not Found") };
+            let Some(collaborators) = state.repos.get_mut(&format!("{org}/{repo}")) else {
+                return gh_error(404, "Not Found");
+            };
             match collaborators.remove(*login) {
                 Some(_) => StatusCode::NO_CONTENT.into_response(),
                 None => gh_error(404, "Not Found"),
@@ -390,17 +569,26 @@ pub struct AwsState {
 
 pub async fn aws() -> (Url, Arc<Mutex<AwsState>>) {
     let mut state = AwsState::default();
-    state.sso_users.insert("alice@acme.com".into(), "sso-user-alice".into());
+    state
+        .sso_users
+        .insert("alice@acme.com".into(), "sso-user-alice".into());
     state.iam_users.insert("alice@acme.com".into());
     state.iam_groups.insert("Admins".into(), BTreeSet::new());
-    state.secrets.insert("sym/test/from-aws".into(), "aws-secret-value".into());
-    state.secrets.insert("sym/test/json".into(), r#"{"token": "json-token", "other": 1}"#.into());
+    state
+        .secrets
+        .insert("sym/test/from-aws".into(), "aws-secret-value".into());
+    state.secrets.insert(
+        "sym/test/json".into(),
+        r#"{"token": "json-token", "other": 1}"#.into(),
+    );
     let state = Arc::new(Mutex::new(state));
     let shared = state.clone();
-    let router = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let state = shared.clone();
-        async move { aws_handle(&mut state.lock().unwrap(), method, uri, headers, body) }
-    });
+    let router = Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let state = shared.clone();
+            async move { aws_handle(&mut state.lock().unwrap(), method, uri, headers, body) }
+        },
+    );
     (serve(router).await, state)
 }
 
@@ -413,7 +601,9 @@ fn hmac(key: &[u8], data: &str) -> Vec<u8> {
 fn uri_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -422,9 +612,16 @@ fn uri_encode(text: &str) -> String {
 /// SigV4 check, written from AWS's specification: canonical request (non-S3: each path
 /// segment encoded once more), string to sign, derived key, signature. Returns the scope's
 /// (region, service).
-pub fn verify_sigv4(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<(String, String), String> {
+pub fn verify_sigv4(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(String, String), String> {
     let auth = header(headers, "authorization");
-    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or("not a SigV4 Authorization header")?;
+    let rest = auth
+        .strip_prefix("AWS4-HMAC-SHA256 ")
+        .ok_or("not a SigV4 Authorization header")?;
     let mut credential = "";
     let mut signed_headers = "";
     let mut signature = "";
@@ -453,13 +650,36 @@ pub fn verify_sigv4(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]
     if !names.contains(&"host") || !names.contains(&"x-amz-date") {
         return Err("host and x-amz-date must be signed".into());
     }
-    let canonical_uri: String = uri.path().split('/').map(uri_encode).collect::<Vec<_>>().join("/");
-    let mut pairs: Vec<(String, String)> = query_pairs(uri).into_iter().map(|(k, v)| (uri_encode(&k), uri_encode(&v))).collect();
+    let canonical_uri: String = uri
+        .path()
+        .split('/')
+        .map(uri_encode)
+        .collect::<Vec<_>>()
+        .join("/");
+    let mut pairs: Vec<(String, String)> = query_pairs(uri)
+        .into_iter()
+        .map(|(k, v)| (uri_encode(&k), uri_encode(&v)))
+        .collect();
     pairs.sort();
-    let canonical_query = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+    let canonical_query = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
     let mut canonical_headers = String::new();
     for name in &names {
-        let value = headers.get_all(*name).iter().map(|v| v.to_str().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join(",");
+        let value = headers
+            .get_all(*name)
+            .iter()
+            .map(|v| {
+                v.to_str()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect::<Vec<_>>()
+            .join(",");
         canonical_headers.push_str(&format!("{name}:{value}\n"));
     }
     let payload_hash = hex::encode(Sha256::digest(body));
@@ -474,7 +694,9 @@ pub fn verify_sigv4(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]
     let key = hmac(&key, "aws4_request");
     let expected = hex::encode(hmac(&key, &to_sign));
     if expected != signature {
-        return Err(format!("signature mismatch; canonical request was:\n{canonical}"));
+        return Err(format!(
+            "signature mismatch; canonical request was:\n{canonical}"
+        ));
     }
     Ok((region.to_string(), service.to_string()))
 }
@@ -482,7 +704,10 @@ pub fn verify_sigv4(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]
 fn aws_json_error(status: u16, error_type: &str, message: &str) -> Response {
     (
         StatusCode::from_u16(status).unwrap(),
-        [("content-type", "application/x-amz-json-1.1"), ("x-amzn-errortype", error_type)],
+        [
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amzn-errortype", error_type),
+        ],
         json!({"__type": error_type, "message": message}).to_string(),
     )
         .into_response()
@@ -508,7 +733,13 @@ fn iam_ok(action: &str, inner: &str) -> Response {
         .into_response()
 }
 
-fn aws_handle(state: &mut AwsState, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+fn aws_handle(
+    state: &mut AwsState,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (region, service) = match verify_sigv4(&method, &uri, &headers, &body) {
         Ok(scope) => scope,
         Err(reason) => {
@@ -516,7 +747,11 @@ fn aws_handle(state: &mut AwsState, method: Method, uri: Uri, headers: HeaderMap
             if header(&headers, "content-type").starts_with("application/x-www-form-urlencoded") {
                 return iam_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
             }
-            return aws_json_error(403, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided.");
+            return aws_json_error(
+                403,
+                "InvalidSignatureException",
+                "The request signature we calculated does not match the signature you provided.",
+            );
         }
     };
     state.signatures_checked += 1;
@@ -527,8 +762,13 @@ fn aws_handle(state: &mut AwsState, method: Method, uri: Uri, headers: HeaderMap
         return lambda_handle(state, &function, &headers, &body);
     }
     if header(&headers, "content-type").starts_with("application/x-www-form-urlencoded") {
-        assert_eq!((region.as_str(), service.as_str()), ("us-east-1", "iam"), "IAM is global, signed for us-east-1");
-        let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+        assert_eq!(
+            (region.as_str(), service.as_str()),
+            ("us-east-1", "iam"),
+            "IAM is global, signed for us-east-1"
+        );
+        let form: HashMap<String, String> =
+            url::form_urlencoded::parse(&body).into_owned().collect();
         return iam_handle(state, &form);
     }
     let target = header(&headers, "x-amz-target").to_string();
@@ -541,16 +781,33 @@ fn aws_handle(state: &mut AwsState, method: Method, uri: Uri, headers: HeaderMap
         "secretsmanager" => "secretsmanager",
         _ => return aws_json_error(400, "UnknownOperationException", &target),
     };
-    if service != expected_service || header(&headers, "content-type") != "application/x-amz-json-1.1" {
-        return aws_json_error(400, "InvalidSignatureException", "wrong service or content type");
+    if service != expected_service
+        || header(&headers, "content-type") != "application/x-amz-json-1.1"
+    {
+        return aws_json_error(
+            400,
+            "InvalidSignatureException",
+            "wrong service or content type",
+        );
     }
     let s = |key: &str| input[key].as_str().unwrap_or("").to_string();
     match operation {
-        "DescribeInstance" => json_reply(200, json!({"InstanceArn": s("InstanceArn"), "IdentityStoreId": "d-1234567890", "Status": "ACTIVE"})),
+        "DescribeInstance" => json_reply(
+            200,
+            json!({"InstanceArn": s("InstanceArn"), "IdentityStoreId": "d-1234567890", "Status": "ACTIVE"}),
+        ),
         "GetUserId" => {
             let attr = &input["AlternateIdentifier"]["UniqueAttribute"];
-            match (attr["AttributePath"].as_str(), attr["AttributeValue"].as_str().and_then(|e| state.sso_users.get(e))) {
-                (Some("emails.value"), Some(id)) => json_reply(200, json!({"IdentityStoreId": s("IdentityStoreId"), "UserId": id})),
+            match (
+                attr["AttributePath"].as_str(),
+                attr["AttributeValue"]
+                    .as_str()
+                    .and_then(|e| state.sso_users.get(e)),
+            ) {
+                (Some("emails.value"), Some(id)) => json_reply(
+                    200,
+                    json!({"IdentityStoreId": s("IdentityStoreId"), "UserId": id}),
+                ),
                 _ => aws_json_error(400, "ResourceNotFoundException", "USER not found."),
             }
         }
@@ -565,7 +822,11 @@ fn aws_handle(state: &mut AwsState, method: Method, uri: Uri, headers: HeaderMap
         }
         "CreateAccountAssignment" | "DeleteAccountAssignment" => {
             if !s("PermissionSetArn").starts_with("arn:aws:sso:::permissionSet/") {
-                return aws_json_error(400, "ValidationException", "The permission set ARN is invalid.");
+                return aws_json_error(
+                    400,
+                    "ValidationException",
+                    "The permission set ARN is invalid.",
+                );
             }
             state.next_id += 1;
             let id = format!("req-{}", state.next_id);
@@ -577,34 +838,76 @@ fn aws_handle(state: &mut AwsState, method: Method, uri: Uri, headers: HeaderMap
                 state.assignments.remove(&key);
             }
             // In progress now; the first status check says it succeeded.
-            state.requests.insert(id.clone(), (operation.to_string(), 0));
-            let status_key = if create { "AccountAssignmentCreationStatus" } else { "AccountAssignmentDeletionStatus" };
-            json_reply(200, json!({ status_key: {"Status": "IN_PROGRESS", "RequestId": id, "TargetId": s("TargetId")} }))
+            state
+                .requests
+                .insert(id.clone(), (operation.to_string(), 0));
+            let status_key = if create {
+                "AccountAssignmentCreationStatus"
+            } else {
+                "AccountAssignmentDeletionStatus"
+            };
+            json_reply(
+                200,
+                json!({ status_key: {"Status": "IN_PROGRESS", "RequestId": id, "TargetId": s("TargetId")} }),
+            )
         }
         "DescribeAccountAssignmentCreationStatus" | "DescribeAccountAssignmentDeletionStatus" => {
             let create = operation.contains("Creation");
-            let id = if create { s("AccountAssignmentCreationRequestId") } else { s("AccountAssignmentDeletionRequestId") };
+            let id = if create {
+                s("AccountAssignmentCreationRequestId")
+            } else {
+                s("AccountAssignmentDeletionRequestId")
+            };
             if !state.requests.contains_key(&id) {
                 return aws_json_error(400, "ResourceNotFoundException", "request not found");
             }
-            let status_key = if create { "AccountAssignmentCreationStatus" } else { "AccountAssignmentDeletionStatus" };
-            json_reply(200, json!({ status_key: {"Status": "SUCCEEDED", "RequestId": id} }))
+            let status_key = if create {
+                "AccountAssignmentCreationStatus"
+            } else {
+                "AccountAssignmentDeletionStatus"
+            };
+            json_reply(
+                200,
+                json!({ status_key: {"Status": "SUCCEEDED", "RequestId": id} }),
+            )
         }
         "CreateGroupMembership" => {
-            let key = (s("GroupId"), input["MemberId"]["UserId"].as_str().unwrap_or("").to_string());
+            let key = (
+                s("GroupId"),
+                input["MemberId"]["UserId"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            );
             if state.memberships.contains_key(&key) {
                 return aws_json_error(400, "ConflictException", "Member already exists in group.");
             }
             state.next_id += 1;
             let id = format!("m-{}", state.next_id);
             state.memberships.insert(key, id.clone());
-            json_reply(200, json!({"IdentityStoreId": s("IdentityStoreId"), "MembershipId": id}))
+            json_reply(
+                200,
+                json!({"IdentityStoreId": s("IdentityStoreId"), "MembershipId": id}),
+            )
         }
         "GetGroupMembershipId" => {
-            let key = (s("GroupId"), input["MemberId"]["UserId"].as_str().unwrap_or("").to_string());
+            let key = (
+                s("GroupId"),
+                input["MemberId"]["UserId"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            );
             match state.memberships.get(&key) {
-                Some(id) => json_reply(200, json!({"IdentityStoreId": s("IdentityStoreId"), "MembershipId": id})),
-                None => aws_json_error(400, "ResourceNotFoundException", "GROUP_MEMBERSHIP not found."),
+                Some(id) => json_reply(
+                    200,
+                    json!({"IdentityStoreId": s("IdentityStoreId"), "MembershipId": id}),
+                ),
+                None => aws_json_error(
+                    400,
+                    "ResourceNotFoundException",
+                    "GROUP_MEMBERSHIP not found.",
+                ),
             }
         }
         "DeleteGroupMembership" => {
@@ -612,28 +915,47 @@ fn aws_handle(state: &mut AwsState, method: Method, uri: Uri, headers: HeaderMap
             let before = state.memberships.len();
             state.memberships.retain(|_, m| *m != id);
             if state.memberships.len() == before {
-                return aws_json_error(400, "ResourceNotFoundException", "GROUP_MEMBERSHIP not found.");
+                return aws_json_error(
+                    400,
+                    "ResourceNotFoundException",
+                    "GROUP_MEMBERSHIP not found.",
+                );
             }
             json_reply(200, json!({}))
         }
         "GetSecretValue" => match state.secrets.get(&s("SecretId")) {
-            Some(value) => json_reply(200, json!({"ARN": format!("arn:aws:secretsmanager:{region}:1:secret:x"), "Name": s("SecretId"), "SecretString": value, "VersionId": "v1"})),
-            None => aws_json_error(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."),
+            Some(value) => json_reply(
+                200,
+                json!({"ARN": format!("arn:aws:secretsmanager:{region}:1:secret:x"), "Name": s("SecretId"), "SecretString": value, "VersionId": "v1"}),
+            ),
+            None => aws_json_error(
+                400,
+                "ResourceNotFoundException",
+                "Secrets Manager can't find the specified secret.",
+            ),
         },
         _ => aws_json_error(400, "UnknownOperationException", operation),
     }
 }
 
-fn lambda_handle(state: &mut AwsState, function: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+fn lambda_handle(
+    state: &mut AwsState,
+    function: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let invocation = header(headers, "x-amz-invocation-type").to_string();
     let payload: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let name = function.rsplit(':').next().unwrap_or(function).to_string();
-    state.lambda_payloads.push((name.clone(), invocation.clone(), payload.clone()));
+    state
+        .lambda_payloads
+        .push((name.clone(), invocation.clone(), payload.clone()));
     if !["grant", "broken", "raw", "crash", "echo"].contains(&name.as_str()) {
         return (
             StatusCode::NOT_FOUND,
             [("x-amzn-errortype", "ResourceNotFoundException")],
-            json!({"Type": "User", "Message": format!("Function not found: {function}")}).to_string(),
+            json!({"Type": "User", "Message": format!("Function not found: {function}")})
+                .to_string(),
         )
             .into_response();
     }
@@ -641,14 +963,21 @@ fn lambda_handle(state: &mut AwsState, function: &str, headers: &HeaderMap, body
         return StatusCode::ACCEPTED.into_response();
     }
     match name.as_str() {
-        "grant" => json_reply(200, json!({"body": {"granted": true, "event_type": payload["event"]["type"]}, "errors": []})),
-        "broken" => json_reply(200, json!({"body": {}, "errors": ["database unreachable", "quota exceeded"]})),
+        "grant" => json_reply(
+            200,
+            json!({"body": {"granted": true, "event_type": payload["event"]["type"]}, "errors": []}),
+        ),
+        "broken" => json_reply(
+            200,
+            json!({"body": {}, "errors": ["database unreachable", "quota exceeded"]}),
+        ),
         "raw" => json_reply(200, json!("just a string")),
         "echo" => json_reply(200, payload),
         _ => (
             StatusCode::OK,
             [("x-amz-function-error", "Unhandled")],
-            json!({"errorMessage": "division by zero", "errorType": "ZeroDivisionError"}).to_string(),
+            json!({"errorMessage": "division by zero", "errorType": "ZeroDivisionError"})
+                .to_string(),
         )
             .into_response(),
     }
@@ -667,20 +996,36 @@ fn iam_handle(state: &mut AwsState, form: &HashMap<String, String>) -> Response 
             if state.iam_users.contains(&user) {
                 iam_ok("GetUser", &format!("<GetUserResult><User><UserName>{user}</UserName><UserId>AIDA1</UserId><Arn>arn:aws:iam::1:user/{user}</Arn></User></GetUserResult>"))
             } else {
-                iam_error(404, "NoSuchEntity", &format!("The user with name {user} cannot be found."))
+                iam_error(
+                    404,
+                    "NoSuchEntity",
+                    &format!("The user with name {user} cannot be found."),
+                )
             }
         }
         "AddUserToGroup" | "RemoveUserFromGroup" => {
             if !state.iam_users.contains(&user) {
-                return iam_error(404, "NoSuchEntity", &format!("The user with name {user} cannot be found."));
+                return iam_error(
+                    404,
+                    "NoSuchEntity",
+                    &format!("The user with name {user} cannot be found."),
+                );
             }
             let Some(members) = state.iam_groups.get_mut(&group) else {
-                return iam_error(404, "NoSuchEntity", &format!("The group with name {group} cannot be found."));
+                return iam_error(
+                    404,
+                    "NoSuchEntity",
+                    &format!("The group with name {group} cannot be found."),
+                );
             };
             if action == "AddUserToGroup" {
                 members.insert(user);
             } else if !members.remove(&user) {
-                return iam_error(404, "NoSuchEntity", &format!("The user with name {user} is not in group {group}."));
+                return iam_error(
+                    404,
+                    "NoSuchEntity",
+                    &format!("The user with name {user} is not in group {group}."),
+                );
             }
             iam_ok(action, "")
         }
@@ -703,7 +1048,8 @@ pub async fn webhook() -> (Url, Arc<Mutex<WebhookState>>) {
         let state = shared.clone();
         async move {
             if uri.path() == "/fail" {
-                return (StatusCode::INTERNAL_SERVER_ERROR, "database is read-only").into_response();
+                return (StatusCode::INTERNAL_SERVER_ERROR, "database is read-only")
+                    .into_response();
             }
             let timestamp = header(&headers, "x-symflow-timestamp").to_string();
             let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_KEY.as_bytes()).unwrap();
@@ -715,10 +1061,23 @@ pub async fn webhook() -> (Url, Arc<Mutex<WebhookState>>) {
             }
             let doc: Value = serde_json::from_slice(&body).unwrap();
             let mut state = state.lock().unwrap();
-            let key = format!("{}:{}", doc["requester"]["email"].as_str().unwrap_or(""), doc["target"]["settings"]["identifier"].as_str().unwrap_or(""));
-            let changed = if doc["action"] == "escalate" { state.grants.insert(key) } else { state.grants.remove(&key) };
+            let key = format!(
+                "{}:{}",
+                doc["requester"]["email"].as_str().unwrap_or(""),
+                doc["target"]["settings"]["identifier"]
+                    .as_str()
+                    .unwrap_or("")
+            );
+            let changed = if doc["action"] == "escalate" {
+                state.grants.insert(key)
+            } else {
+                state.grants.remove(&key)
+            };
             state.received.push(doc.clone());
-            json_reply(200, json!({"ok": true, "action": doc["action"], "changed": changed}))
+            json_reply(
+                200,
+                json!({"ok": true, "action": doc["action"], "changed": changed}),
+            )
         }
     });
     (serve(router).await, state)

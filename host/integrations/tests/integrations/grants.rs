@@ -1,0 +1,105 @@
+//! What a flow may reach: integrations of its environment only, secrets its integrations
+//! reference only.
+
+use symflow_integrations::strategies;
+
+use crate::{blocking, world};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_without_an_integration_cannot_reach_it() {
+    let world = world().await;
+    let bare = world.caps("bare-flow");
+    assert!(
+        bare.pagerduty.is_none()
+            && bare.okta.is_none()
+            && bare.github.is_none()
+            && bare.aws_lambda.is_none()
+    );
+    let full = world.caps("full-flow");
+    assert!(
+        full.pagerduty.is_some()
+            && full.okta.is_some()
+            && full.github.is_some()
+            && full.aws_lambda.is_some()
+    );
+    // slack, store and users are the server's to grant.
+    assert!(full.slack.is_none() && full.store.is_none() && full.users.is_none());
+    // The sandbox answers not-granted for a None capability: shown end to end in python_flow.
+    assert!(world.okta.lock().unwrap().calls.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_reads_only_the_secrets_it_was_given() {
+    let world = world().await;
+    let full = world.caps("full-flow").secrets.unwrap();
+    let bare = world.caps("bare-flow").secrets.unwrap();
+    let (partner, okta_key, unrelated, bare_partner, unknown) = blocking(move || {
+        (
+            full.retrieve_value("partner_token".into()),
+            full.retrieve_value("okta_key".into()),
+            full.retrieve_value("unrelated".into()),
+            bare.retrieve_value("partner_token".into()),
+            full.retrieve_value("sym/test/partner".into()),
+        )
+    })
+    .await;
+    assert_eq!(partner.unwrap(), "partner-token", "json_key applied");
+    assert_eq!(
+        okta_key.unwrap(),
+        crate::fakes::OKTA_TOKEN,
+        "referenced by the environment's okta integration"
+    );
+    for refused in [unrelated, bare_partner, unknown] {
+        let err = refused.unwrap_err();
+        assert_eq!(
+            (err.capability.as_str(), err.code.as_str()),
+            ("secrets", "not-granted")
+        );
+        assert!(
+            err.message.contains("was not given the secret"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("unrelated-value") && !err.message.contains("partner-token"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_and_unknown_strategies_are_not_built_in() {
+    let world = world().await;
+    let settings = Default::default();
+    for ty in ["custom", "google_group", "tailscale"] {
+        let built = strategies::builtin_for(
+            &world.config,
+            ty,
+            None,
+            &settings,
+            world.secrets.clone(),
+            &world.options,
+        )
+        .unwrap();
+        assert!(built.is_none(), "{ty}");
+    }
+    let err = strategies::builtin_for(
+        &world.config,
+        "okta",
+        None,
+        &settings,
+        world.secrets.clone(),
+        &world.options,
+    )
+    .err()
+    .expect("okta needs an integration");
+    assert!(err.message.contains("no integration_id"), "{}", err.message);
+    let flow = world.config.flow_by_slug("full-flow").unwrap();
+    let resolved = world.config.resolve_flow(flow);
+    let okta = strategies::builtin(
+        &world.config,
+        resolved.strategy.as_ref().unwrap(),
+        world.secrets.clone(),
+        &world.options,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(okta.strategy_type(), "okta");
+}
