@@ -13,19 +13,20 @@
 //! # use symflow_integrations::{capabilities_for_flow, secret_sources, IntegrationOptions};
 //! # use symflow_integrations::strategies::{self, AccessRequest};
 //! # async fn demo(config: &symflow_config::Config, flow: &symflow_config::Flow,
-//! #               local: symflow_config::secrets::LocalSecretStore) -> anyhow::Result<()> {
+//! #               local: symflow_config::secrets::LocalSecretStore)
+//! #     -> Result<(), Box<dyn std::error::Error>> {
 //! let options = IntegrationOptions::new(tokio::runtime::Handle::current());
 //! let secrets = Arc::new(secret_sources(Some(local), &options));
 //! let resolved = config.resolve_flow(flow);
 //!
 //! // Per event: the capabilities of this flow (the server adds slack, store, users).
-//! let mut caps = capabilities_for_flow(config, &resolved, secrets.clone(), &options);
+//! let caps = capabilities_for_flow(config, &resolved, secrets.clone(), &options);
 //! // caps.slack = Some(...);
 //!
 //! // Escalation by a built-in strategy (None: a custom strategy, run in the sandbox).
 //! if let Some(strategy) = resolved.strategy.as_ref() {
 //!     if let Some(builtin) = strategies::builtin(config, strategy, secrets.clone(), &options)? {
-//!         let output = builtin.escalate(&AccessRequest::default()).await?;
+//!         let _output = builtin.escalate(&AccessRequest::default()).await?;
 //!     }
 //! }
 //! # Ok(()) }
