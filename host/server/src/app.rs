@@ -36,7 +36,10 @@ impl std::fmt::Debug for SlackSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SlackSettings")
             .field("bot_token", &self.bot_token.as_ref().map(|_| "<set>"))
-            .field("signing_secret", &self.signing_secret.as_ref().map(|_| "<set>"))
+            .field(
+                "signing_secret",
+                &self.signing_secret.as_ref().map(|_| "<set>"),
+            )
             .field("api_base_url", &self.api_base_url)
             .finish()
     }
@@ -170,15 +173,18 @@ impl Server {
             sandbox: options.sandbox.clone(),
         });
 
-        let listener = tokio::net::TcpListener::bind(options.listen).await.map_err(|e| {
-            anyhow::anyhow!("cannot listen on {}: {e}", options.listen)
-        })?;
+        let listener = tokio::net::TcpListener::bind(options.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", options.listen))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
 
         app.resume_unfinished().await?;
-        tasks.spawn(crate::worker::run_outbox_worker(app.clone(), stopped.clone()));
+        tasks.spawn(crate::worker::run_outbox_worker(
+            app.clone(),
+            stopped.clone(),
+        ));
         tasks.spawn(crate::timers::run_timer_loop(app.clone(), stopped.clone()));
         let router = crate::http::router(app.clone());
         let mut stopped_http = stopped.clone();

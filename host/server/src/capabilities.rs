@@ -87,8 +87,9 @@ pub struct StandInScript {
 
 impl StandInScript {
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read the stand-in script {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            anyhow::anyhow!("cannot read the stand-in script {}: {e}", path.display())
+        })?;
         serde_json::from_str(&text).map_err(|e| {
             anyhow::anyhow!("the stand-in script {} is not valid: {e}", path.display())
         })
@@ -287,7 +288,11 @@ impl SlackForFlow {
 }
 
 impl SlackCapability for SlackForFlow {
-    fn send_message(&self, destination: Destination, message: String) -> Result<(), CapabilityError> {
+    fn send_message(
+        &self,
+        destination: Destination,
+        message: String,
+    ) -> Result<(), CapabilityError> {
         let destination = crate::flow_calls::destination(&destination);
         let channel = self
             .block_on(resolve_destination(&self.client, &destination))
@@ -314,10 +319,9 @@ impl SlackCapability for SlackForFlow {
         let card = run.messages.first().ok_or_else(|| {
             not_found("slack", "this request has no Slack message to reply to yet")
         })?;
-        self.block_on(
-            self.client
-                .chat_post_message(&PostMessage::new(card.channel.clone(), message).in_thread(card.ts.clone())),
-        )
+        self.block_on(self.client.chat_post_message(
+            &PostMessage::new(card.channel.clone(), message).in_thread(card.ts.clone()),
+        ))
         .map_err(slack_error)?;
         Ok(())
     }
@@ -333,7 +337,10 @@ impl SlackCapability for SlackForFlow {
                 .map_err(slack_error)?
             {
                 Some(user) => Ok(user.id),
-                None => Err(not_found("slack", format!("no Slack user has the e-mail {id}"))),
+                None => Err(not_found(
+                    "slack",
+                    format!("no Slack user has the e-mail {id}"),
+                )),
             };
         }
         if id.starts_with('U') || id.starts_with('W') {
@@ -348,9 +355,16 @@ impl SlackCapability for SlackForFlow {
     fn get_user_info(&self, user: User) -> Result<String, CapabilityError> {
         let id = self.slack_user_id(&user)?;
         let answer: Value = self
-            .block_on(self.client.call_form("users.info", &[("user", id.as_str())]))
+            .block_on(
+                self.client
+                    .call_form("users.info", &[("user", id.as_str())]),
+            )
             .map_err(slack_error)?;
-        Ok(answer.get("user").cloned().unwrap_or(Value::Null).to_string())
+        Ok(answer
+            .get("user")
+            .cloned()
+            .unwrap_or(Value::Null)
+            .to_string())
     }
 
     fn list_users(&self, active_only: bool) -> Result<Vec<User>, CapabilityError> {
@@ -364,8 +378,14 @@ impl SlackCapability for SlackForFlow {
             .unwrap_or_default();
         let mut users = Vec::new();
         for member in members {
-            let deleted = member.get("deleted").and_then(Value::as_bool).unwrap_or(false);
-            let bot = member.get("is_bot").and_then(Value::as_bool).unwrap_or(false);
+            let deleted = member
+                .get("deleted")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let bot = member
+                .get("is_bot")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             if bot || (active_only && deleted) {
                 continue;
             }
@@ -490,7 +510,11 @@ fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     let time = time.trim_end_matches('Z').trim_end_matches("+00:00");
     let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
     let mut t = hms.split(':').map(|p| p.parse::<i64>());
-    let (h, min, s) = (t.next()?.ok()?, t.next()?.ok()?, t.next().unwrap_or(Ok(0)).ok()?);
+    let (h, min, s) = (
+        t.next()?.ok()?,
+        t.next()?.ok()?,
+        t.next().unwrap_or(Ok(0)).ok()?,
+    );
     let millis: i64 = format!("{:0<3}", &frac[..frac.len().min(3)]).parse().ok()?;
     // Days from civil (Howard Hinnant).
     let y = if m <= 2 { y - 1 } else { y };
@@ -514,7 +538,10 @@ mod tests {
             parse_rfc3339_ms("2022-05-10T14:47:29.442Z"),
             Some(1_652_194_049_442)
         );
-        assert_eq!(parse_rfc3339_ms("2022-05-10T14:47:29"), Some(1_652_194_049_000));
+        assert_eq!(
+            parse_rfc3339_ms("2022-05-10T14:47:29"),
+            Some(1_652_194_049_000)
+        );
         assert_eq!(parse_rfc3339_ms("yesterday"), None);
     }
 

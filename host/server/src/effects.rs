@@ -81,18 +81,22 @@ pub async fn carry_out(
             .await
         }
         Effect::UpdateCard { message } => update_card(app, &slack, &flow, run_id, &message).await,
-        Effect::DirectMessage { to, text, .. } => {
-            match send_dm(&slack, &to, &text).await {
-                Ok(()) => Outcome::Done,
-                Err(e) => {
-                    let transient = is_transient(&e);
-                    if !transient {
-                        report_delivery_problem(app, &slack, &flow, &format!("Could not send {} a direct message: {e}", to.mention())).await;
-                    }
-                    outcome_of(e, 0)
+        Effect::DirectMessage { to, text, .. } => match send_dm(&slack, &to, &text).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => {
+                let transient = is_transient(&e);
+                if !transient {
+                    report_delivery_problem(
+                        app,
+                        &slack,
+                        &flow,
+                        &format!("Could not send {} a direct message: {e}", to.mention()),
+                    )
+                    .await;
                 }
+                outcome_of(e, 0)
             }
-        }
+        },
         Effect::TellActor { to, text, reason } => {
             tell_actor(&slack, &flow, &origin, &to, &text, &reason).await
         }
@@ -138,7 +142,9 @@ async fn post_card(
     let posted = async {
         let channel = resolve_destination(slack, &destination).await?;
         slack
-            .chat_post_message(&PostMessage::new(channel, card.text.clone()).blocks(card.blocks.clone()))
+            .chat_post_message(
+                &PostMessage::new(channel, card.text.clone()).blocks(card.blocks.clone()),
+            )
             .await
     }
     .await;
@@ -259,12 +265,23 @@ async fn report_error(slack: &SlackClient, flow: &RuntimeFlow, report: &ErrorRep
 }
 
 /// A Slack delivery that will never work, told to the error channel.
-async fn report_delivery_problem(app: &Arc<App>, slack: &SlackClient, flow: &RuntimeFlow, text: &str) {
-    let channel = flow.error_channel.clone().or_else(|| app.flows.any_error_channel());
+async fn report_delivery_problem(
+    app: &Arc<App>,
+    slack: &SlackClient,
+    flow: &RuntimeFlow,
+    text: &str,
+) {
+    let channel = flow
+        .error_channel
+        .clone()
+        .or_else(|| app.flows.any_error_channel());
     match channel {
         Some(channel) => {
             let text = format!(":warning: *{}*: {text}", flow.spec().display_label());
-            if let Err(e) = slack.chat_post_message(&PostMessage::new(channel, text.clone())).await {
+            if let Err(e) = slack
+                .chat_post_message(&PostMessage::new(channel, text.clone()))
+                .await
+            {
                 tracing::error!("{text} (and the error channel is unreachable: {e})");
             }
         }
@@ -346,7 +363,9 @@ async fn prefetch(
     let run = run.clone();
     let joined = tokio::task::spawn_blocking(move || {
         let wit = wit_event(&flow_for_call, &run, &event, &runner.store);
-        let caps = runner.capabilities.for_event(Some(&flow_for_call), Some(&run));
+        let caps = runner
+            .capabilities
+            .for_event(Some(&flow_for_call), Some(&run));
         let mut instance = FlowInstance::new(&flow_for_call.loaded.component, caps, runner.limits)?;
         let mut options = BTreeMap::new();
         let mut failures = Vec::new();

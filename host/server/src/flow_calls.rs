@@ -64,7 +64,10 @@ impl FlowRunner {
             }
             Err(e) => Err(FlowError::new(
                 ErrorKind::Sandbox,
-                format!("the flow call {} stopped unexpectedly: {e}", call.handler_name()),
+                format!(
+                    "the flow call {} stopped unexpectedly: {e}",
+                    call.handler_name()
+                ),
             )),
         }
     }
@@ -153,15 +156,16 @@ fn dispatch(
                 .map_err(sandbox_error)
         }
         FlowCall::Escalate | FlowCall::Deescalate => {
-            let integration = flow.strategy_integration().cloned().unwrap_or_else(|| {
-                types::Integration {
-                    key: String::new(),
-                    name: String::new(),
-                    integration_type: "custom".into(),
-                    external_id: String::new(),
-                    settings_json: "{}".into(),
-                }
-            });
+            let integration =
+                flow.strategy_integration()
+                    .cloned()
+                    .unwrap_or_else(|| types::Integration {
+                        key: String::new(),
+                        name: String::new(),
+                        integration_type: "custom".into(),
+                        external_id: String::new(),
+                        settings_json: "{}".into(),
+                    });
             let target = event.target_id.clone().unwrap_or_default();
             let output = if call == FlowCall::Escalate {
                 instance.escalate(&integration, &target, wit_event)

@@ -90,9 +90,7 @@ impl Flows {
             let integrations = resolved
                 .integrations
                 .iter()
-                .map(|(key, integration)| {
-                    (key.to_string(), records::integration(key, integration))
-                })
+                .map(|(key, integration)| (key.to_string(), records::integration(key, integration)))
                 .collect();
             let runtime = RuntimeFlow {
                 engine: Engine::new(spec),

@@ -58,7 +58,12 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 fn text(status: StatusCode, body: &str) -> Response {
-    (status, [("content-type", "text/plain; charset=utf-8")], body.to_string()).into_response()
+    (
+        status,
+        [("content-type", "text/plain; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Checks the signature; `Err` is the response to send.
@@ -171,7 +176,10 @@ async fn interactivity(State(app): State<Arc<App>>, headers: HeaderMap, body: By
         return refused;
     }
     let Some(raw) = payload_json(&body) else {
-        return text(StatusCode::BAD_REQUEST, "the body has no JSON `payload` field");
+        return text(
+            StatusCode::BAD_REQUEST,
+            "the body has no JSON `payload` field",
+        );
     };
     let payload = match InteractionPayload::from_value(raw.clone()) {
         Ok(p) => p,
@@ -233,7 +241,10 @@ async fn interactivity(State(app): State<Arc<App>>, headers: HeaderMap, body: By
                     let Ok(metadata) =
                         serde_json::from_str::<ModalMetadata>(&view.private_metadata)
                     else {
-                        return text(StatusCode::BAD_REQUEST, "the modal's metadata is unreadable");
+                        return text(
+                            StatusCode::BAD_REQUEST,
+                            "the modal's metadata is unreadable",
+                        );
                     };
                     let Some(flow) = app.flows.get(&metadata.flow) else {
                         return Json(json!({
@@ -248,7 +259,10 @@ async fn interactivity(State(app): State<Arc<App>>, headers: HeaderMap, body: By
                             return Json(views::errors_response(&errors)).into_response()
                         }
                     };
-                    let run_id = metadata.run_id.as_deref().and_then(|r| Uuid::parse_str(r).ok());
+                    let run_id = metadata
+                        .run_id
+                        .as_deref()
+                        .and_then(|r| Uuid::parse_str(r).ok());
                     let work = Inbound::Submit {
                         user,
                         flow: flow.name().to_string(),
@@ -262,7 +276,8 @@ async fn interactivity(State(app): State<Arc<App>>, headers: HeaderMap, body: By
                     (work, StatusCode::OK.into_response())
                 }
                 views::FLOW_PICKER_CALLBACK_ID => {
-                    let Some(flow) = views::parse_flow_pick(&state).and_then(|f| app.flows.get(&f).cloned())
+                    let Some(flow) =
+                        views::parse_flow_pick(&state).and_then(|f| app.flows.get(&f).cloned())
                     else {
                         return Json(json!({
                             "response_action": "errors",
@@ -304,7 +319,10 @@ async fn interactivity(State(app): State<Arc<App>>, headers: HeaderMap, body: By
             let Some(run_id) = run_id else {
                 return StatusCode::OK.into_response();
             };
-            (Inbound::ModalClosed { user, run_id }, StatusCode::OK.into_response())
+            (
+                Inbound::ModalClosed { user, run_id },
+                StatusCode::OK.into_response(),
+            )
         }
         InteractionPayload::Shortcut(p) => {
             let work = Inbound::Command {

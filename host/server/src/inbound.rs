@@ -98,8 +98,13 @@ pub async fn handle(app: &Arc<App>, item: OutboxItemId, inbound: Inbound) -> Out
                 decision_message,
                 message,
             };
-            app.drive(RunRef::Existing(run_id), Next::Input(input), origin, Cause::Outbox(item))
-                .await
+            app.drive(
+                RunRef::Existing(run_id),
+                Next::Input(input),
+                origin,
+                Cause::Outbox(item),
+            )
+            .await
         }
     };
     match result {
@@ -158,7 +163,11 @@ async fn command(app: &Arc<App>, actor: &Actor, text: &str, origin: Origin) -> O
                  • `/sym` or `/sym req` — choose a flow and request access\n\
                  • `/sym req <flow>` — request access with one flow ({})\n\
                  • `/sym whoami` — who symflow thinks you are",
-                if flows.is_empty() { "none configured".to_string() } else { flows.join(", ") }
+                if flows.is_empty() {
+                    "none configured".to_string()
+                } else {
+                    flows.join(", ")
+                }
             );
             reply(&slack, actor, &origin, &text).await
         }
@@ -167,7 +176,12 @@ async fn command(app: &Arc<App>, actor: &Actor, text: &str, origin: Origin) -> O
 
 /// Starts the prompt in this same item: the trigger id will not last a round trip through
 /// the outbox.
-async fn enqueue_prompt(app: &Arc<App>, actor: &Actor, flow: &Arc<RuntimeFlow>, origin: Origin) -> Outcome {
+async fn enqueue_prompt(
+    app: &Arc<App>,
+    actor: &Actor,
+    flow: &Arc<RuntimeFlow>,
+    origin: Origin,
+) -> Outcome {
     match prompt_now(app, actor, flow, origin, Cause::Untracked).await {
         Ok(()) => Outcome::Done,
         Err(e) => Outcome::Failed(format!("{e:#}")),
@@ -183,8 +197,15 @@ async fn prompt(
 ) -> anyhow::Result<()> {
     let Some(flow) = app.flows.get(flow).cloned() else {
         if let (Some(slack), Some(view_id)) = (&app.slack, &origin.view_id) {
-            let view = notice_modal("Request access", &format!("There is no flow called `{flow}` any more. Ask an admin which flow to use."));
-            let _ = slack.views_update(&ViewTarget::Id(view_id.clone()), &view, None).await;
+            let view = notice_modal(
+                "Request access",
+                &format!(
+                    "There is no flow called `{flow}` any more. Ask an admin which flow to use."
+                ),
+            );
+            let _ = slack
+                .views_update(&ViewTarget::Id(view_id.clone()), &view, None)
+                .await;
         }
         app.complete(Cause::Outbox(item)).await?;
         return Ok(());
@@ -229,7 +250,10 @@ async fn picker(app: &Arc<App>, slack: &SlackClient, actor: &Actor, origin: Orig
     let mut origin = origin;
     if let Some(filter) = &app.flows.filter {
         if let Some(trigger) = origin.trigger_id.take() {
-            match slack.views_open(&trigger, &loading_modal("Request access")).await {
+            match slack
+                .views_open(&trigger, &loading_modal("Request access"))
+                .await
+            {
                 Ok(view) => origin.view_id = Some(view.id),
                 Err(e) => return Outcome::Failed(e.to_string()),
             }
@@ -260,7 +284,9 @@ async fn picker(app: &Arc<App>, slack: &SlackClient, actor: &Actor, origin: Orig
                 tracing::error!("the flows filter failed; showing every flow: {e}");
                 if let Some(channel) = app.flows.any_error_channel() {
                     let text = format!(":warning: The flows filter (`get_flows`) failed, so {} saw every flow: {e}", actor.mention());
-                    let _ = slack.chat_post_message(&PostMessage::new(channel, text)).await;
+                    let _ = slack
+                        .chat_post_message(&PostMessage::new(channel, text))
+                        .await;
                 }
             }
             Err(e) => tracing::error!("the flows filter stopped: {e}"),
@@ -282,7 +308,11 @@ async fn picker(app: &Arc<App>, slack: &SlackClient, actor: &Actor, origin: Orig
         .expect("metadata serialises"),
     );
     let shown = match (&origin.view_id, &origin.trigger_id) {
-        (Some(view_id), _) => slack.views_update(&ViewTarget::Id(view_id.clone()), &view, None).await,
+        (Some(view_id), _) => {
+            slack
+                .views_update(&ViewTarget::Id(view_id.clone()), &view, None)
+                .await
+        }
         (None, Some(trigger)) => slack.views_open(trigger, &view).await,
         (None, None) => return Outcome::Failed("no trigger to open the flow picker".into()),
     };
@@ -312,7 +342,10 @@ async fn reply(slack: &SlackClient, actor: &Actor, origin: &Origin, text: &str) 
     let Some(user) = &actor.slack_user_id else {
         return Outcome::Failed("the person has no Slack id".into());
     };
-    match slack.chat_post_message(&PostMessage::new(user.clone(), text)).await {
+    match slack
+        .chat_post_message(&PostMessage::new(user.clone(), text))
+        .await
+    {
         Ok(_) => Outcome::Done,
         Err(e) => Outcome::Failed(e.to_string()),
     }

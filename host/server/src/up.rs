@@ -70,8 +70,13 @@ impl UpArgs {
 
 /// Loads the environment, printing its warnings.
 pub fn load_config(dir: &Path, vars: &[(String, String)]) -> anyhow::Result<Config> {
-    let loaded = load_dir(dir, &LoadOptions { vars: vars.to_vec() })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let loaded = load_dir(
+        dir,
+        &LoadOptions {
+            vars: vars.to_vec(),
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     for warning in &loaded.diagnostics {
         eprintln!("{warning}");
     }
@@ -112,7 +117,10 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         let paths = paths.clone();
         tokio::task::spawn_blocking(move || build(&config, &paths)).await??
     };
-    serve_built(args, config, built).await?.run_until_interrupted().await;
+    serve_built(args, config, built)
+        .await?
+        .run_until_interrupted()
+        .await;
     Ok(())
 }
 

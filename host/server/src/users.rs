@@ -88,7 +88,10 @@ impl Directory {
 
     /// Grants admin to a known user who is on the admin list (the list may have grown).
     async fn with_admin_grant(&self, mut user: User) -> Result<User, UserError> {
-        let listed = user.email.as_deref().is_some_and(|e| self.is_admin_email(e));
+        let listed = user
+            .email
+            .as_deref()
+            .is_some_and(|e| self.is_admin_email(e));
         if listed && user.role != UserRole::Admin {
             let id = user.id;
             self.store
@@ -100,9 +103,12 @@ impl Directory {
     }
 
     async fn create_from_slack(&self, team_id: &str, user_id: &str) -> Result<User, UserError> {
-        let slack = self.slack.as_ref().ok_or_else(|| UserError::NoSlackClient {
-            user_id: user_id.to_string(),
-        })?;
+        let slack = self
+            .slack
+            .as_ref()
+            .ok_or_else(|| UserError::NoSlackClient {
+                user_id: user_id.to_string(),
+            })?;
         let info = slack
             .users_info(user_id)
             .await
@@ -112,10 +118,13 @@ impl Directory {
             })?;
         // Slack hides e-mails without `users:read.email`; such users still get an account,
         // keyed by a stable placeholder address.
-        let email = info
-            .email()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("{}@{}.slack.invalid", user_id.to_lowercase(), team_id.to_lowercase()));
+        let email = info.email().map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "{}@{}.slack.invalid",
+                user_id.to_lowercase(),
+                team_id.to_lowercase()
+            )
+        });
         let role = if self.is_admin_email(&email) {
             UserRole::Admin
         } else if info.is_guest() || info.is_stranger {
