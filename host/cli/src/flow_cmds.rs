@@ -275,16 +275,16 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if step == HookStep::Request && !redirected {
         if loaded.defines("get_permissions") {
-            record("get_permissions", instance.get_permissions(&event).map(|p| json!(format!("{p:?}"))));
+            record("get_permissions", instance.get_permissions(&event).map(|p| json!(p)));
         }
         if loaded.defines("get_request_notifications") {
             record(
                 "get_request_notifications",
-                instance.get_request_notifications(&event).map(|n| json!(format!("{n:?}"))),
+                instance.get_request_notifications(&event).map(|n| json!(n)),
             );
         }
         if loaded.defines("get_approvers") {
-            record("get_approvers", instance.get_approvers(&event).map(|a| json!(format!("{a:?}"))));
+            record("get_approvers", instance.get_approvers(&event).map(|a| json!(a)));
         }
     }
     if loaded.defines("strategy") && matches!(step, HookStep::Escalate | HookStep::Deescalate) {
@@ -372,5 +372,5 @@ fn now_iso() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    symflow_engine::time::format_rfc3339(secs)
+    symflow_engine::Timestamp::from_secs(secs).to_rfc3339()
 }

@@ -36,7 +36,13 @@ fn event() -> Event {
             strategy: None,
             environment_name: "prod".into(),
         },
-        steps: Vec::new(),
+        steps: vec![symflow_sandbox::types::RunStep {
+            event_name: "request".into(),
+            actor: Some(stand_in_user("bob@example.com")),
+            context_json: "{}".into(),
+            output_json: None,
+            timestamp: "2026-11-28T05:59:00Z".into(),
+        }],
         source_channel: None,
     }
 }
@@ -77,7 +83,7 @@ fn per_event(c: &mut Criterion) {
         group.bench_function("instantiate+hook+reducer+drop", |b| {
             b.iter(|| {
                 let mut flow = FlowInstance::new(&component, recorder.capabilities(), EventLimits::default()).unwrap();
-                flow.on_hook(HookStep::Request, &event, None).unwrap_err(); // on_request is not defined
+                flow.after_hook(HookStep::Approve, &event, None).unwrap();
                 flow.get_permissions(&event).unwrap()
             })
         });

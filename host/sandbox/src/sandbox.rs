@@ -26,6 +26,11 @@ pub struct SandboxConfig {
     pub max_concurrent_instances: u32,
     /// The largest memory cap any flow may be given (per linear memory).
     pub max_memory_bytes: usize,
+    /// Fill function tables on first use rather than at instantiation.
+    pub table_lazy_init: bool,
+    /// With pooling: bytes of each memory kept resident between instances and
+    /// reset by copying, instead of being unmapped and faulted back in.
+    pub keep_resident_bytes: usize,
 }
 
 impl Default for SandboxConfig {
@@ -34,6 +39,8 @@ impl Default for SandboxConfig {
             pooling: true,
             max_concurrent_instances: 64,
             max_memory_bytes: 1 << 30,
+            table_lazy_init: true,
+            keep_resident_bytes: 0,
         }
     }
 }
@@ -96,7 +103,7 @@ fn wasmtime_config(settings: &SandboxConfig) -> Config {
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.memory_init_cow(true);
-    config.table_lazy_init(true);
+    config.table_lazy_init(settings.table_lazy_init);
     if settings.pooling {
         let mut pool = PoolingAllocationConfig::default();
         let instances = settings.max_concurrent_instances;
@@ -112,6 +119,8 @@ fn wasmtime_config(settings: &SandboxConfig) -> Config {
         pool.max_memory_size(settings.max_memory_bytes);
         pool.max_component_instance_size(1 << 20);
         pool.max_core_instance_size(1 << 20);
+        pool.linear_memory_keep_resident(settings.keep_resident_bytes);
+        pool.table_keep_resident(settings.keep_resident_bytes);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     config
