@@ -14,7 +14,7 @@ use symflow_flow_host::catalog::{self, BuildProgress, CatalogPaths};
 use symflow_flow_host::{records, FlowCatalog};
 use symflow_sandbox::recording::{stand_in_user, Recorder, Script};
 use symflow_sandbox::types::{self, Channel, Event, RunStep, UserRole};
-use symflow_sandbox::{EventLimits, FlowInstance, HookStep, Sandbox, SandboxConfig, SandboxError};
+use symflow_sandbox::{FlowInstance, HookStep, Sandbox, SandboxConfig, SandboxError};
 
 #[derive(Args)]
 pub struct BuildArgs {
@@ -188,7 +188,8 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
         pooling: false,
         ..SandboxConfig::default()
     })?;
-    let catalog = FlowCatalog::load(&sandbox, vec![built], &paths)?;
+    let mut catalog = FlowCatalog::load(&sandbox, vec![built], &paths)?;
+    catalog.apply_limits(&config).map_err(|e| anyhow::anyhow!("flow {}: {e}", flow.name))?;
     let loaded = catalog.get(&flow.name).context("flow missing after build")?;
 
     let mut fields = Map::new();
@@ -235,7 +236,7 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
         on_call: args.on_call.iter().cloned().collect(),
         ..Script::default()
     });
-    let mut instance = FlowInstance::new(&loaded.component, recorder.capabilities(), EventLimits::default())?;
+    let mut instance = FlowInstance::new(&loaded.component, recorder.capabilities(), loaded.limits)?;
     let mut report = Map::new();
     report.insert("flow".into(), json!(flow.name));
     report.insert("event".into(), json!(args.event));

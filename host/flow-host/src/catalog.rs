@@ -48,6 +48,8 @@ pub struct LoadedFlow {
     pub built: BuiltFlow,
     /// What `list_handlers` reported: `get_permissions`, `on_request`, ...
     pub handlers: Vec<String>,
+    /// Memory cap and deadline of each of this flow's events.
+    pub limits: EventLimits,
 }
 
 impl LoadedFlow {
@@ -179,6 +181,7 @@ impl FlowCatalog {
                 component,
                 built: flow,
                 handlers,
+                limits: EventLimits::default(),
             };
             if loaded.name == FLOWS_FILTER {
                 catalog.flows_filter = Some(loaded);
@@ -192,4 +195,42 @@ impl FlowCatalog {
     pub fn get(&self, name: &str) -> Option<&LoadedFlow> {
         self.flows.get(name)
     }
+
+    /// Apply each flow's limits from its `vars` (see [`limits_from_vars`]).
+    pub fn apply_limits(&mut self, config: &Config) -> Result<(), String> {
+        for flow in config.flows.values() {
+            if let Some(loaded) = self.flows.get_mut(&flow.name) {
+                loaded.limits = limits_from_vars(&flow.vars)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Flow var that raises or lowers the memory cap of the flow's events (MiB).
+pub const MEMORY_LIMIT_VAR: &str = "symflow_memory_limit_mib";
+/// Flow var that sets the time limit of each of the flow's events (milliseconds).
+pub const TIME_LIMIT_VAR: &str = "symflow_time_limit_ms";
+
+/// A flow's sandbox limits: the defaults (256 MiB, 5 s) unless its `vars` set
+/// [`MEMORY_LIMIT_VAR`] or [`TIME_LIMIT_VAR`]. Sym passes `vars` to the flow as
+/// strings; these two are read by the host as well.
+pub fn limits_from_vars(vars: &std::collections::BTreeMap<String, String>) -> Result<EventLimits, String> {
+    let mut limits = EventLimits::default();
+    let number = |key: &str, max: u64| -> Result<Option<u64>, String> {
+        match vars.get(key) {
+            None => Ok(None),
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(n) if n > 0 && n <= max => Ok(Some(n)),
+                _ => Err(format!("vars.{key} = {text:?}: use a whole number between 1 and {max}")),
+            },
+        }
+    };
+    if let Some(mib) = number(MEMORY_LIMIT_VAR, 1024)? {
+        limits.memory_bytes = (mib as usize) << 20;
+    }
+    if let Some(ms) = number(TIME_LIMIT_VAR, 60_000)? {
+        limits.deadline = std::time::Duration::from_millis(ms);
+    }
+    Ok(limits)
 }
