@@ -24,7 +24,7 @@ use symflow_slack_fake::requests::{
     inputs, new_trigger_id, ButtonClick, SlackRequest, SlashCommand, ViewSubmission,
 };
 use symflow_slack_fake::{FakeMessage, FakeSlack, FakeUser, RecordedCall};
-use symflow_store::{EventRecord, Store};
+use symflow_store::{EventRecord, OutboxItem, OutboxItemId, Store};
 use uuid::Uuid;
 
 pub use symflow_slack_fake::DEFAULT_TEAM_ID as TEAM;
@@ -401,6 +401,33 @@ impl Harness {
             .is_some()
     }
 
+    /// The run as stored, read from the data directory while no server runs.
+    pub fn run_while_stopped(&self, id: Uuid) -> Run {
+        assert!(self.server.is_none(), "the server is running; use `run`");
+        let store = Store::open(self.data_dir.path()).expect("the store opens");
+        let record = store
+            .transaction(|tx| tx.get_run(id))
+            .expect("the store answers")
+            .unwrap_or_else(|| panic!("run {id} is stored"));
+        Run::from_json(&record.state_json).expect("a stored run parses")
+    }
+
+    /// Every outbox item ever recorded (accepted Slack requests and effects), oldest first.
+    pub fn outbox_items(&self) -> Vec<OutboxItem> {
+        let store = self.store();
+        let mut items = Vec::new();
+        for id in 1.. {
+            match store
+                .transaction(|tx| tx.get_outbox_item(OutboxItemId(id)))
+                .expect("the store answers")
+            {
+                Some(item) => items.push(item),
+                None => break,
+            }
+        }
+        items
+    }
+
     /// Waits until the run satisfies `done` (`what` says what was expected, for the failure).
     pub async fn wait_run(&self, id: Uuid, what: &str, done: impl Fn(&Run) -> bool) -> Run {
         let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -586,6 +613,17 @@ impl Harness {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// `GET url` as JSON.
+pub async fn get_json(url: &str) -> Value {
+    let text = reqwest::get(url)
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("a body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url} answered {text:?}: {e}"))
 }
 
 /// The inputs of the break-glass modal.

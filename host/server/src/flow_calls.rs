@@ -200,24 +200,74 @@ fn hook_step(step: Step) -> Option<HookStep> {
     })
 }
 
-/// The WIT `event` for `event` of `run`: the current event plus the run's earlier steps.
-pub fn wit_event(flow: &RuntimeFlow, run: &Run, event: &EventInfo, store: &Store) -> types::Event {
-    let spec = flow.spec();
-    let steps = run
+/// The run's steps as the SDK reads them (`get_actor`, `get_context`, `get_step_output`).
+///
+/// Two steps are added to what the engine recorded: the `request` of a run whose
+/// `on_request` redirected it (the engine does not record a request it did not process, but
+/// the run has a requester, and a strategy's `get_requester_identity` asks for the `request`
+/// actor), and the current event, which the engine records only once it is processed.
+fn wit_steps(run: &Run, event: &EventInfo, store: &Store) -> Vec<types::RunStep> {
+    let step = |name: Step,
+                actor: &symflow_engine::Actor,
+                context: Option<&Value>,
+                output: Option<&Value>,
+                at: symflow_engine::Timestamp| types::RunStep {
+        event_name: name.as_str().to_string(),
+        actor: Some(wit_user(actor, store)),
+        context_json: context.map(Value::to_string).unwrap_or_else(|| "{}".into()),
+        output_json: output.map(Value::to_string),
+        timestamp: at.to_rfc3339(),
+    };
+    let mut steps: Vec<types::RunStep> = run
         .history
         .iter()
-        .map(|step| types::RunStep {
-            event_name: step.event.as_str().to_string(),
-            actor: Some(wit_user(&step.actor, store)),
-            context_json: step
-                .context
-                .as_ref()
-                .map(Value::to_string)
-                .unwrap_or_else(|| "{}".into()),
-            output_json: step.output.as_ref().map(Value::to_string),
-            timestamp: step.timestamp.to_rfc3339(),
+        .map(|s| {
+            step(
+                s.event,
+                &s.actor,
+                s.context.as_ref(),
+                s.output.as_ref(),
+                s.timestamp,
+            )
         })
         .collect();
+    let has_request = run.history.iter().any(|s| s.event == Step::Request);
+    if let (false, true, Some(requester)) =
+        (has_request, event.name != Step::Request, &run.requester)
+    {
+        if run.requested_at.is_some() {
+            let at = run
+                .history
+                .iter()
+                .take_while(|s| s.event == Step::Prompt)
+                .count();
+            let request = step(
+                Step::Request,
+                requester,
+                run.contexts.get("request"),
+                None,
+                run.requested_at.unwrap_or(run.created_at),
+            );
+            steps.insert(at, request);
+        }
+    }
+    if run.history.last().map(|s| s.event) != Some(event.name) {
+        let context = run.contexts.get(event.name.as_str());
+        steps.push(step(
+            event.name,
+            &event.actor,
+            context,
+            None,
+            event.timestamp,
+        ));
+    }
+    steps
+}
+
+/// The WIT `event` for `event` of `run`: the current event plus the run's steps.
+pub fn wit_event(flow: &RuntimeFlow, run: &Run, event: &EventInfo, store: &Store) -> types::Event {
+    let spec = flow.spec();
+    let steps = wit_steps(run, event, store);
     types::Event {
         name: event.name.as_str().to_string(),
         run_id: run.id.clone(),
