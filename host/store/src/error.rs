@@ -49,6 +49,10 @@ pub enum Error {
     /// Any other error from SQLite.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+
+    /// Any other error from PostgreSQL (connection, a failed statement, ...).
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
 }
 
 impl Error {

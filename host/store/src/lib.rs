@@ -1,12 +1,13 @@
 //! symflow's durable state: runs, the append-only audit trail, users and identities, durable
 //! timers, Slack delivery de-duplication, the SDK's key-value store and an outbox of effects.
 //!
-//! Today the state lives in one SQLite file (`symflow.db`) under a data directory. The model is
-//! backend-neutral: callers work through [`Store::transaction`], which hands them
-//! `&mut dyn` [`Transaction`], a trait made of one part per table group ([`RunStore`],
-//! [`EventLog`], [`UserDirectory`], [`TimerQueue`], [`DeliveryLog`], [`KeyValueStore`],
-//! [`Outbox`]). A PostgreSQL backend (issue 8) is one more [`Backend`] variant implementing the
-//! same trait with the same numbered migrations; no caller changes.
+//! The state lives in one SQLite file (`symflow.db`) under a data directory ([`Store::open`],
+//! the default), or in a PostgreSQL database shared by several replicas ([`Store::open_url`]
+//! with `postgres://…`, issue 8). The model is backend-neutral: callers work through
+//! [`Store::transaction`], which hands them `&mut dyn` [`Transaction`], a trait made of one part
+//! per table group ([`RunStore`], [`EventLog`], [`UserDirectory`], [`TimerQueue`],
+//! [`DeliveryLog`], [`KeyValueStore`], [`Outbox`]). Each [`Backend`] implements the same trait
+//! with the same numbered migrations (SQL per backend); no caller changes.
 //!
 //! ```no_run
 //! use symflow_store::prelude::*;
@@ -42,8 +43,9 @@
 //! transaction as the step they cause makes each step happen exactly once.
 //!
 //! # Threads and async
-//! [`Store`] is `Clone + Send + Sync`; clones share one connection. Every call blocks the
-//! calling thread on SQLite, so from async code use [`Store::transaction_async`] (which runs the
+//! [`Store`] is `Clone + Send + Sync`; clones share one connection (SQLite) or one small
+//! connection pool (PostgreSQL). Every call blocks the calling thread on the database (on
+//! PostgreSQL, calling it on an async runtime's worker thread panics), so from async code use [`Store::transaction_async`] (which runs the
 //! closure under `tokio::task::spawn_blocking`) or call from `spawn_blocking` yourself. The
 //! closure runs while the transaction is open: do no network I/O inside it, only decide and
 //! write; put effects in the [`Outbox`].
@@ -54,6 +56,7 @@ mod events;
 mod integrity;
 mod kv;
 mod outbox;
+mod postgresql;
 mod runs;
 mod sqlite;
 mod timers;
@@ -68,6 +71,7 @@ pub use events::{EventCountQuery, EventCountScope, EventLog, EventRecord, NewEve
 pub use integrity::{IntegrityProblem, IntegrityReport};
 pub use kv::KeyValueStore;
 pub use outbox::{NewOutboxItem, Outbox, OutboxItem, OutboxItemId, OutboxState};
+pub use postgresql::PostgresStore;
 pub use runs::{NewRun, RunChange, RunRecord, RunStore, DEFAULT_TENANT};
 pub use sqlite::{SqliteStore, DATABASE_FILE_NAME, SCHEMA_VERSION};
 pub use timers::{NewTimer, Timer, TimerId, TimerQueue, TimerState};
@@ -90,12 +94,14 @@ pub fn now_ms() -> i64 {
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Which database holds the state. PostgreSQL (issue 8) will be a second variant.
+/// Which database holds the state.
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Backend {
     /// One SQLite file, the default.
     Sqlite(SqliteStore),
+    /// A PostgreSQL database, possibly shared by several symflow replicas (issue 8).
+    Postgres(PostgresStore),
 }
 
 /// A handle on the store; cheap to clone, safe to share between threads.
@@ -123,6 +129,30 @@ impl Store {
         })
     }
 
+    /// Opens the store a URL names: `postgres://…` or `postgresql://…` for PostgreSQL (the
+    /// schema migrated like SQLite's; see [`PostgresStore::open`]), `sqlite://PATH` or
+    /// `file:PATH` for a SQLite file. Anything else is [`Error::InvalidInput`].
+    pub fn open_url(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Store {
+                backend: Backend::Postgres(PostgresStore::open(url)?),
+            });
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("file:"))
+        {
+            return Store::open_sqlite_file(path);
+        }
+        Err(Error::InvalidInput {
+            what: "database URL",
+            detail: format!(
+                "{:?}: expected postgres://…, postgresql://…, sqlite://PATH or file:PATH",
+                url.split('@').next_back().unwrap_or_default()
+            ),
+        })
+    }
+
     pub fn backend(&self) -> &Backend {
         &self.backend
     }
@@ -139,6 +169,7 @@ impl Store {
     {
         match &self.backend {
             Backend::Sqlite(sqlite) => sqlite.transaction(f),
+            Backend::Postgres(postgres) => postgres.transaction(f),
         }
     }
 
@@ -168,6 +199,7 @@ impl Store {
     pub fn integrity_check(&self) -> Result<IntegrityReport> {
         match &self.backend {
             Backend::Sqlite(sqlite) => sqlite.integrity_check(),
+            Backend::Postgres(postgres) => postgres.integrity_check(),
         }
     }
 
@@ -175,6 +207,7 @@ impl Store {
     pub fn schema_version(&self) -> Result<i64> {
         match &self.backend {
             Backend::Sqlite(sqlite) => sqlite.schema_version(),
+            Backend::Postgres(postgres) => postgres.schema_version(),
         }
     }
 }
@@ -187,5 +220,27 @@ mod tests {
     fn the_handle_can_be_shared_across_threads_and_tasks() {
         fn shareable<T: Clone + Send + Sync + 'static>() {}
         shareable::<Store>();
+    }
+
+    #[test]
+    fn an_unknown_url_scheme_is_refused_without_echoing_credentials() {
+        match Store::open_url("mysql://user:secret@db/symflow") {
+            Err(Error::InvalidInput { what, detail }) => {
+                assert_eq!(what, "database URL");
+                assert!(!detail.contains("secret"), "{detail}");
+            }
+            Err(other) => panic!("expected InvalidInput, got {other}"),
+            Ok(_) => panic!("opened a mysql:// URL"),
+        }
+    }
+
+    #[test]
+    fn a_sqlite_url_opens_a_sqlite_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("by-url.db");
+        let store = Store::open_url(&format!("sqlite://{}", path.display())).unwrap();
+        assert!(matches!(store.backend(), Backend::Sqlite(_)));
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert!(path.exists());
     }
 }

@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use symflow_store::prelude::*;
 use symflow_store::{Error, RunChange, TimerId};
 
 use crate::events::event;
@@ -17,7 +16,7 @@ const TIMERS: usize = 300;
 #[test]
 fn two_handles_claiming_at_once_claim_every_timer_exactly_once() {
     let (dir, first) = new_store();
-    let second = Store::open(dir.path()).unwrap();
+    let second = dir.open();
     let run = run(&first, "approval_demo");
     let scheduled: BTreeSet<TimerId> = first
         .transaction(|tx| {
@@ -64,7 +63,7 @@ fn two_handles_claiming_at_once_claim_every_timer_exactly_once() {
 #[test]
 fn two_handles_appending_to_one_run_get_distinct_gap_free_numbers() {
     let (dir, first) = new_store();
-    let second = Store::open(dir.path()).unwrap();
+    let second = dir.open();
     let run = run(&first, "approval_demo");
 
     let start = Arc::new(Barrier::new(2));
@@ -98,7 +97,7 @@ fn two_handles_appending_to_one_run_get_distinct_gap_free_numbers() {
 #[test]
 fn two_handles_racing_on_one_version_yield_one_winner() {
     let (dir, first) = new_store();
-    let second = Store::open(dir.path()).unwrap();
+    let second = dir.open();
     let run = run(&first, "approval_demo");
 
     let start = Arc::new(Barrier::new(2));
@@ -146,7 +145,7 @@ fn two_handles_racing_on_one_version_yield_one_winner() {
 fn read_then_write_transactions_from_two_handles_queue_up_instead_of_failing() {
     const STEPS: i64 = 40;
     let (dir, first) = new_store();
-    let second = Store::open(dir.path()).unwrap();
+    let second = dir.open();
     let run = run(&first, "approval_demo");
 
     let start = Arc::new(Barrier::new(2));

@@ -1,9 +1,6 @@
 //! The audit trail: numbering, append-only, counting for `User.get_event_count`.
 
-use rusqlite::Connection;
-use symflow_store::{
-    Error, EventCountQuery, EventCountScope, NewEvent, RunRecord, DATABASE_FILE_NAME,
-};
+use symflow_store::{Error, EventCountQuery, EventCountScope, NewEvent, RunRecord};
 use uuid::Uuid;
 
 use crate::fixtures::{new_store, run, user};
@@ -103,22 +100,18 @@ fn the_database_refuses_to_update_or_delete_an_event() {
         .unwrap();
     drop(store);
 
-    let connection = Connection::open(dir.path().join(DATABASE_FILE_NAME)).unwrap();
-    let update = connection.execute("UPDATE events SET type = 'deny'", []);
-    let message = update.expect_err("UPDATE must be refused").to_string();
+    let message = dir
+        .execute_raw("UPDATE events SET type = 'deny'")
+        .expect_err("UPDATE must be refused");
     assert!(message.contains("append-only"), "{message}");
-    let delete = connection.execute("DELETE FROM events", []);
-    let message = delete.expect_err("DELETE must be refused").to_string();
+    let message = dir
+        .execute_raw("DELETE FROM events")
+        .expect_err("DELETE must be refused");
     assert!(message.contains("append-only"), "{message}");
 
-    let kind: String = connection
-        .query_row(
-            "SELECT type FROM events WHERE id = ?1",
-            [appended.id.to_string()],
-            |row| row.get(0),
-        )
-        .unwrap();
-    assert_eq!(kind, "approve");
+    let store = dir.open();
+    let kept = store.transaction(|tx| tx.events_for_run(run.id)).unwrap();
+    assert_eq!(kept, [appended]);
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! The integrity check passes on a healthy store and names what is wrong in a damaged one.
 
-use rusqlite::Connection;
-use symflow_store::{IntegrityProblem, RunChange, DATABASE_FILE_NAME};
+use symflow_store::{IntegrityProblem, RunChange};
 use uuid::Uuid;
 
 use crate::events::event;
@@ -36,27 +35,17 @@ fn planted_orphan_events_and_sequence_gaps_are_reported() {
         .unwrap();
 
     // Written behind the store's back, as a bug or a hand edit could.
-    let connection = Connection::open(dir.path().join(DATABASE_FILE_NAME)).unwrap();
-    connection
-        .pragma_update(None, "foreign_keys", false)
-        .unwrap();
     let ghost_run = Uuid::new_v4().to_string();
     let orphan = Uuid::new_v4().to_string();
-    connection
-        .execute(
-            "INSERT INTO events (id, run_id, seq, type, occurred_at, event_json) \
-             VALUES (?1, ?2, 1, 'request', 0, '{}')",
-            [&orphan, &ghost_run],
-        )
-        .unwrap();
-    connection
-        .execute(
-            "INSERT INTO events (id, run_id, seq, type, occurred_at, event_json) \
-             VALUES (?1, ?2, 3, 'approve', 0, '{}')",
-            [Uuid::new_v4().to_string(), run.id.to_string()],
-        )
-        .unwrap();
-    drop(connection);
+    dir.execute_raw_without_event_foreign_keys(&format!(
+        "INSERT INTO events (id, run_id, seq, type, occurred_at, event_json) \
+             VALUES ('{orphan}', '{ghost_run}', 1, 'request', 0, '{{}}'); \
+             INSERT INTO events (id, run_id, seq, type, occurred_at, event_json) \
+             VALUES ('{}', '{}', 3, 'approve', 0, '{{}}')",
+        Uuid::new_v4(),
+        run.id
+    ))
+    .unwrap();
 
     let report = store.integrity_check().unwrap();
     assert!(!report.is_ok());

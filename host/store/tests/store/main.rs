@@ -1,4 +1,6 @@
 //! Tests of the store against real SQLite files in temporary directories, one area per module.
+//! `tests/store_postgres` runs the same modules (except the SQLite-only `migrations`) on
+//! PostgreSQL.
 
 mod concurrency;
 mod events;
@@ -11,3 +13,8 @@ mod runs;
 mod timers;
 mod transactions;
 mod users;
+
+/// This binary's backend.
+fn backend() -> fixtures::TestBackend {
+    fixtures::TestBackend::Sqlite
+}

@@ -52,7 +52,7 @@ fn reopening_keeps_data_and_schema_version() {
     drop(store);
 
     for _ in 0..2 {
-        let reopened = Store::open(dir.path()).unwrap();
+        let reopened = Store::open(dir.sqlite_dir()).unwrap();
         assert_eq!(reopened.schema_version().unwrap(), SCHEMA_VERSION);
         let found = reopened
             .transaction(|tx| tx.get_run(created.id))
@@ -66,13 +66,13 @@ fn reopening_keeps_data_and_schema_version() {
 fn a_schema_newer_than_this_build_is_refused() {
     let (dir, store) = new_store();
     drop(store);
-    let connection = Connection::open(dir.path().join(DATABASE_FILE_NAME)).unwrap();
+    let connection = Connection::open(dir.sqlite_dir().join(DATABASE_FILE_NAME)).unwrap();
     connection
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .unwrap();
     drop(connection);
 
-    match Store::open(dir.path()) {
+    match Store::open(dir.sqlite_dir()) {
         Err(Error::SchemaTooNew { found, supported }) => {
             assert_eq!(found, SCHEMA_VERSION + 1);
             assert_eq!(supported, SCHEMA_VERSION);

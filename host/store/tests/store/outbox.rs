@@ -62,7 +62,7 @@ fn an_item_claimed_by_a_process_that_died_is_claimed_again_after_restart() {
     assert_eq!(claim(&store, now), [id]);
     drop(store);
 
-    let restarted = Store::open(dir.path()).unwrap();
+    let restarted = dir.open();
     assert_eq!(claim(&restarted, now + 1), [], "lease still running");
     assert_eq!(claim(&restarted, now + LEASE_MS), [id]);
 }

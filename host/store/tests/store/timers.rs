@@ -119,7 +119,7 @@ fn a_crash_after_claim_fires_the_timer_again_after_restart() {
     assert_eq!(claim(&store, 1_000, 10), [id]);
     drop(store); // the worker dies before completing the timer
 
-    let restarted = Store::open(dir.path()).unwrap();
+    let restarted = dir.open();
     assert_eq!(claim(&restarted, 1_000 + LEASE_MS, 10), [id]);
 }
 
@@ -143,7 +143,7 @@ fn timers_that_came_due_while_the_server_was_down_fire_on_the_first_claim_after_
     assert_eq!(claim(&store, shutdown_at, 10), []);
     drop(store);
 
-    let restarted = Store::open(dir.path()).unwrap();
+    let restarted = dir.open();
     let restart_at = shutdown_at + 60_000;
     assert_eq!(
         restarted

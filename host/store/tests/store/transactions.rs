@@ -216,8 +216,14 @@ fn a_transition_applies_every_part_together() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_callers_run_transactions_on_the_blocking_pool() {
-    let (_dir, store) = new_store();
-    let run = run(&store, "approval_demo");
+    // Set up from a blocking thread: the store's sync calls must not run on an async worker.
+    let (_dir, store, run) = tokio::task::spawn_blocking(|| {
+        let (dir, store) = new_store();
+        let run = run(&store, "approval_demo");
+        (dir, store, run)
+    })
+    .await
+    .unwrap();
     let run_id = run.id;
     let version = store
         .transaction_async(move |tx| tx.update_run(run_id, 1, &escalated()))

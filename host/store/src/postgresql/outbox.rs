@@ -1,0 +1,144 @@
+//! [`Outbox`] on PostgreSQL: claims like the timer queue (`FOR UPDATE SKIP LOCKED`), plus
+//! one-at-a-time order per run.
+
+use postgres::Row;
+
+use super::{
+    is_foreign_key_violation, optional_uuid_column, parsed_column, sql_limit, uuid_text,
+    PostgresTransaction,
+};
+use crate::error::require_json;
+use crate::outbox::OutboxState;
+use crate::{now_ms, Error, NewOutboxItem, Outbox, OutboxItem, OutboxItemId, Result};
+
+const OUTBOX_COLUMNS: &str = "id, tenant, run_id, kind, payload_json, state, available_at, \
+                              lease_expires_at, attempts, last_error";
+
+fn outbox_item_from_row(row: &Row) -> Result<OutboxItem> {
+    Ok(OutboxItem {
+        id: OutboxItemId(row.try_get(0)?),
+        tenant: row.try_get(1)?,
+        run_id: optional_uuid_column(row, 2)?,
+        kind: row.try_get(3)?,
+        payload_json: row.try_get(4)?,
+        state: parsed_column(row, 5, OutboxState::parse)?,
+        available_at_ms: row.try_get(6)?,
+        lease_expires_at_ms: row.try_get(7)?,
+        attempts: row.try_get(8)?,
+        last_error: row.try_get(9)?,
+    })
+}
+
+impl Outbox for PostgresTransaction<'_> {
+    fn enqueue_outbox(&mut self, item: &NewOutboxItem) -> Result<OutboxItemId> {
+        require_json("outbox payload", &item.payload_json)?;
+        let inserted = self.guarded(|tx| {
+            tx.query_one(
+                "INSERT INTO outbox (tenant, run_id, kind, payload_json, state, available_at, \
+                                     created_at) \
+                 VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING id",
+                &[
+                    &item.tenant,
+                    &item.run_id.map(uuid_text),
+                    &item.kind,
+                    &item.payload_json,
+                    &now_ms(),
+                ],
+            )
+        });
+        match inserted {
+            Ok(row) => Ok(OutboxItemId(row.try_get(0)?)),
+            Err(e) if is_foreign_key_violation(&e) => Err(Error::NotFound {
+                what: "run",
+                id: item.run_id.map(|id| id.to_string()).unwrap_or_default(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn claim_pending_outbox(
+        &mut self,
+        now_ms: i64,
+        limit: u32,
+        lease_ms: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        if lease_ms <= 0 {
+            return Err(Error::InvalidInput {
+                what: "outbox lease",
+                detail: format!("{lease_ms} ms; it must be positive"),
+            });
+        }
+        // Claimable: pending and available, or claimed with a lapsed lease; and no earlier item
+        // of the same run still open in this statement's snapshot. An earlier item another
+        // replica holds locked is still pending or claimed in that snapshot, so the later one
+        // waits; a done or failed item never reopens.
+        let rows = self.tx.query(
+            &format!(
+                "UPDATE outbox SET state = 'claimed', lease_expires_at = $1::BIGINT + $3::BIGINT, \
+                                   attempts = attempts + 1 \
+                 WHERE id IN ( \
+                     SELECT o.id FROM outbox o \
+                     WHERE ((o.state = 'pending' AND o.available_at <= $1) \
+                            OR (o.state = 'claimed' AND o.lease_expires_at <= $1)) \
+                       AND NOT EXISTS ( \
+                           SELECT 1 FROM outbox earlier \
+                           WHERE earlier.run_id = o.run_id AND earlier.id < o.id \
+                             AND earlier.state IN ('pending', 'claimed')) \
+                     ORDER BY o.id LIMIT $2 \
+                     FOR UPDATE SKIP LOCKED) \
+                 RETURNING {OUTBOX_COLUMNS}"
+            ),
+            &[&now_ms, &sql_limit(limit), &lease_ms],
+        )?;
+        let mut claimed = rows
+            .iter()
+            .map(outbox_item_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        claimed.sort_by_key(|item| item.id);
+        Ok(claimed)
+    }
+
+    fn mark_outbox_done(&mut self, id: OutboxItemId) -> Result<bool> {
+        let changed = self.tx.execute(
+            "UPDATE outbox SET state = 'done', lease_expires_at = NULL, finished_at = $2 \
+             WHERE id = $1 AND state IN ('pending', 'claimed')",
+            &[&id.0, &now_ms()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn retry_outbox_later(
+        &mut self,
+        id: OutboxItemId,
+        available_at_ms: i64,
+        error: &str,
+    ) -> Result<bool> {
+        let changed = self.tx.execute(
+            "UPDATE outbox SET state = 'pending', lease_expires_at = NULL, \
+                               available_at = $2, last_error = $3 \
+             WHERE id = $1 AND state IN ('pending', 'claimed')",
+            &[&id.0, &available_at_ms, &error],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn mark_outbox_failed(&mut self, id: OutboxItemId, error: &str) -> Result<bool> {
+        let changed = self.tx.execute(
+            "UPDATE outbox SET state = 'failed', lease_expires_at = NULL, last_error = $2, \
+                               finished_at = $3 \
+             WHERE id = $1 AND state IN ('pending', 'claimed')",
+            &[&id.0, &error, &now_ms()],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn get_outbox_item(&mut self, id: OutboxItemId) -> Result<Option<OutboxItem>> {
+        self.tx
+            .query_opt(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1"),
+                &[&id.0],
+            )?
+            .map(|row| outbox_item_from_row(&row))
+            .transpose()
+    }
+}

@@ -1,0 +1,91 @@
+//! The schema on the suite's backend: created whole from empty, re-opening changes nothing, a
+//! newer schema is refused, and replicas starting at once on an empty database migrate it once.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use symflow_store::prelude::*;
+use symflow_store::{Error, SCHEMA_VERSION};
+
+use crate::fixtures::{new_store, run, TestDb};
+
+#[test]
+fn opening_an_empty_database_creates_the_whole_schema() {
+    let (db, store) = new_store();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        db.table_names(),
+        [
+            "deliveries",
+            "events",
+            "identities",
+            "kv",
+            "outbox",
+            "runs",
+            "timers",
+            "users"
+        ]
+    );
+    assert!(store.integrity_check().unwrap().is_ok());
+}
+
+#[test]
+fn reopening_keeps_data_and_schema_version() {
+    let (db, store) = new_store();
+    let created = run(&store, "approval_demo");
+    drop(store);
+
+    for _ in 0..2 {
+        let reopened = db.open();
+        assert_eq!(reopened.schema_version().unwrap(), SCHEMA_VERSION);
+        let found = reopened
+            .transaction(|tx| tx.get_run(created.id))
+            .unwrap()
+            .expect("run survives re-opening");
+        assert_eq!(found, created);
+    }
+}
+
+#[test]
+fn a_schema_newer_than_this_build_is_refused() {
+    let (db, store) = new_store();
+    drop(store);
+    db.set_schema_version(SCHEMA_VERSION + 1);
+
+    let opened = match &db {
+        TestDb::Sqlite(dir) => Store::open(dir.path()),
+        TestDb::Postgres { url, schema } => {
+            Store::open_url(&crate::fixtures::schema_url(url, schema))
+        }
+    };
+    match opened {
+        Err(Error::SchemaTooNew { found, supported }) => {
+            assert_eq!(found, SCHEMA_VERSION + 1);
+            assert_eq!(supported, SCHEMA_VERSION);
+        }
+        Err(other) => panic!("expected SchemaTooNew, got {other}"),
+        Ok(_) => panic!("a newer schema was accepted"),
+    }
+}
+
+#[test]
+fn replicas_opening_an_empty_database_at_once_all_start() {
+    const REPLICAS: usize = 3;
+    let db = Arc::new(TestDb::new());
+    let start = Arc::new(Barrier::new(REPLICAS));
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| {
+            let db = Arc::clone(&db);
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                let store = db.open();
+                store.schema_version().unwrap()
+            })
+        })
+        .collect();
+    for replica in replicas {
+        assert_eq!(replica.join().unwrap(), SCHEMA_VERSION);
+    }
+    assert_eq!(db.table_names().len(), 8);
+}
