@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
-    let guest = manifest.join("../../guest-wit").canonicalize().expect("guest-wit next to host/");
+    let guest = manifest
+        .join("../../guest-wit")
+        .canonicalize()
+        .expect("guest-wit next to host/");
     println!("cargo:rerun-if-changed={}", guest.join("wit").display());
     println!("cargo:rerun-if-changed={}", guest.join("python").display());
 
@@ -16,7 +19,9 @@ fn main() {
     collect(&guest, &guest.join("python"), &mut files);
     files.sort();
 
-    let mut out = String::from("/// Files of `guest-wit/` embedded at build time: (relative path, contents).\n");
+    let mut out = String::from(
+        "/// Files of `guest-wit/` embedded at build time: (relative path, contents).\n",
+    );
     out.push_str("pub static GUEST_FILES: &[(&str, &[u8])] = &[\n");
     for (relative, absolute) in &files {
         writeln!(out, "    ({relative:?}, include_bytes!({absolute:?})),").unwrap();
@@ -27,7 +32,9 @@ fn main() {
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -37,7 +44,11 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
         if path.is_dir() {
             collect(root, &path, files);
         } else if name.ends_with(".py") || name.ends_with(".wit") || name.ends_with(".toml") {
-            let relative = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             files.push((relative, path.to_string_lossy().into_owned()));
         }
     }

@@ -24,9 +24,32 @@ pub enum ImportPolicy {
 
 /// Standard-library modules that compute and touch nothing outside the flow.
 pub const SAFE_STDLIB: &[&str] = &[
-    "__future__", "abc", "base64", "calendar", "collections", "copy", "dataclasses", "datetime", "decimal",
-    "enum", "functools", "hashlib", "hmac", "itertools", "json", "math", "operator", "random", "re", "string",
-    "textwrap", "time", "typing", "urllib", "uuid", "zoneinfo",
+    "__future__",
+    "abc",
+    "base64",
+    "calendar",
+    "collections",
+    "copy",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "enum",
+    "functools",
+    "hashlib",
+    "hmac",
+    "itertools",
+    "json",
+    "math",
+    "operator",
+    "random",
+    "re",
+    "string",
+    "textwrap",
+    "time",
+    "typing",
+    "urllib",
+    "uuid",
+    "zoneinfo",
 ];
 
 /// Modules Sym documents for flows.
@@ -120,7 +143,8 @@ pub fn check_required_reducers(file: &Path, source: &str, errors: &mut Vec<Build
     let defines = |name: &str| {
         source.lines().any(|line| {
             let line = line.trim_end();
-            line.starts_with(&format!("def {name}(")) || line.starts_with(&format!("async def {name}("))
+            line.starts_with(&format!("def {name}("))
+                || line.starts_with(&format!("async def {name}("))
         })
     };
     if !defines("get_permissions") && !defines("get_approvers") {
@@ -151,8 +175,12 @@ pub fn explain_componentize_failure(
     let mut location: Option<(std::path::PathBuf, usize)> = None;
     for line in failure.lines() {
         let trimmed = line.trim();
-        let Some(rest) = trimmed.strip_prefix("File \"") else { continue };
-        let Some((path, after)) = rest.split_once('"') else { continue };
+        let Some(rest) = trimmed.strip_prefix("File \"") else {
+            continue;
+        };
+        let Some((path, after)) = rest.split_once('"') else {
+            continue;
+        };
         let module_file = path.rsplit('/').next().unwrap_or(path);
         if let Some((_, user_path)) = files.iter().find(|(name, _)| name == module_file) {
             let number = after
@@ -169,7 +197,10 @@ pub fn explain_componentize_failure(
         .lines()
         .map(str::trim)
         .rfind(|l| {
-            l.contains("Error:") || l.contains("Exception:") || l.ends_with("Error") || l.starts_with("Caused by")
+            l.contains("Error:")
+                || l.contains("Exception:")
+                || l.ends_with("Error")
+                || l.starts_with("Caused by")
         })
         .unwrap_or("the flow failed to load")
         .to_string();
@@ -191,7 +222,10 @@ pub fn explain_componentize_failure(
         None => BuildError {
             file: files.first().map(|(_, p)| p.clone()).unwrap_or_default(),
             line: None,
-            message: format!("componentize-py failed: {}", failure.lines().take(40).collect::<Vec<_>>().join("\n")),
+            message: format!(
+                "componentize-py failed: {}",
+                failure.lines().take(40).collect::<Vec<_>>().join("\n")
+            ),
             hint,
         },
     }

@@ -128,7 +128,13 @@ pub struct BuildWarning {
 
 impl fmt::Display for BuildWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: warning: {}", self.file.display(), self.line, self.message)
+        write!(
+            f,
+            "{}:{}: warning: {}",
+            self.file.display(),
+            self.line,
+            self.message
+        )
     }
 }
 
@@ -169,10 +175,24 @@ pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFl
         &mut warnings,
     );
     for (_, path, text) in &source.on_change {
-        checks::check_imports(path, text, options.import_policy, &local_modules, &mut errors, &mut warnings);
+        checks::check_imports(
+            path,
+            text,
+            options.import_policy,
+            &local_modules,
+            &mut errors,
+            &mut warnings,
+        );
     }
     if let Some((path, text)) = &source.strategy {
-        checks::check_imports(path, text, options.import_policy, &local_modules, &mut errors, &mut warnings);
+        checks::check_imports(
+            path,
+            text,
+            options.import_policy,
+            &local_modules,
+            &mut errors,
+            &mut warnings,
+        );
     }
     if source.requires_permissions {
         checks::check_required_reducers(&source.impl_path, &source.impl_source, &mut errors);
@@ -182,7 +202,9 @@ pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFl
     }
 
     let key = source.cache_key(options.import_policy);
-    let wasm_path = options.cache_dir.join(format!("{}-{key}.wasm", sanitize(&source.name)));
+    let wasm_path = options
+        .cache_dir
+        .join(format!("{}-{key}.wasm", sanitize(&source.name)));
     if wasm_path.exists() {
         let size_bytes = std::fs::metadata(&wasm_path).map(|m| m.len()).unwrap_or(0);
         return Ok(BuiltFlow {
@@ -204,20 +226,25 @@ pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFl
         }],
         warnings: Vec::new(),
     };
-    std::fs::create_dir_all(&options.cache_dir).map_err(|e| io_error(e, "cannot create the build cache"))?;
+    std::fs::create_dir_all(&options.cache_dir)
+        .map_err(|e| io_error(e, "cannot create the build cache"))?;
     let guest = GuestTree::materialize(&options.cache_dir.join("guest"))
         .map_err(|e| io_error(e, "cannot write the SDK"))?;
     let workdir = tempfile::Builder::new()
         .prefix("flow-")
         .tempdir_in(&options.cache_dir)
         .map_err(|e| io_error(e, "cannot create a build directory"))?;
-    let files = write_flow_modules(source, workdir.path()).map_err(|e| io_error(e, "cannot stage the flow"))?;
+    let files = write_flow_modules(source, workdir.path())
+        .map_err(|e| io_error(e, "cannot stage the flow"))?;
 
     let partial = wasm_path.with_extension(format!("partial{}", std::process::id()));
     if let Err(failure) = componentize(workdir.path(), &guest, &partial) {
         let _ = std::fs::remove_file(&partial);
         return Err(BuildFailure {
-            errors: vec![checks::explain_componentize_failure(&format!("{failure:?}"), &files)],
+            errors: vec![checks::explain_componentize_failure(
+                &format!("{failure:?}"),
+                &files,
+            )],
             warnings,
         });
     }
@@ -260,7 +287,11 @@ fn write_flow_modules(source: &FlowSource, dir: &Path) -> std::io::Result<Vec<(S
          HAS_STRATEGY = {has_strategy}\n",
         name = source.name,
         entries = on_change_entries.join("\n"),
-        has_strategy = if source.strategy.is_some() { "True" } else { "False" },
+        has_strategy = if source.strategy.is_some() {
+            "True"
+        } else {
+            "False"
+        },
     );
     std::fs::write(dir.join(format!("{MANIFEST_MODULE}.py")), manifest)?;
     Ok(files)
@@ -269,8 +300,12 @@ fn write_flow_modules(source: &FlowSource, dir: &Path) -> std::io::Result<Vec<(S
 fn componentize(flow_dir: &Path, guest: &GuestTree, output: &Path) -> anyhow::Result<()> {
     let wit_dir = guest.wit_dir();
     let python_dir = guest.python_dir();
-    let flow_dir_str = flow_dir.to_str().ok_or_else(|| anyhow::anyhow!("non-UTF-8 build path"))?;
-    let python_dir_str = python_dir.to_str().ok_or_else(|| anyhow::anyhow!("non-UTF-8 SDK path"))?;
+    let flow_dir_str = flow_dir
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("non-UTF-8 build path"))?;
+    let python_dir_str = python_dir
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("non-UTF-8 SDK path"))?;
     let wit_paths = [wit_dir.as_path()];
     let python_path = [flow_dir_str, python_dir_str];
     let empty: HashMap<&str, &str> = HashMap::new();
@@ -300,6 +335,12 @@ fn componentize(flow_dir: &Path, guest: &GuestTree, output: &Path) -> anyhow::Re
 
 fn sanitize(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }

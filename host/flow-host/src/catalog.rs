@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use symflow_config::{Config, Flow};
-use symflow_flow_build::{build_flow, BuildFailure, BuildOptions, BuiltFlow, FlowSource, ImportPolicy};
+use symflow_flow_build::{
+    build_flow, BuildFailure, BuildOptions, BuiltFlow, FlowSource, ImportPolicy,
+};
 use symflow_sandbox::{Capabilities, EventLimits, FlowComponent, FlowInstance, Sandbox};
 
 /// The name the flows filter gets in the catalog.
@@ -78,7 +80,10 @@ pub fn flow_source(config: &Config, flow: &Flow) -> FlowSource {
         .iter()
         .filter_map(|field| {
             let source = field.on_change.as_ref()?;
-            let path = source.path.clone().unwrap_or_else(|| field.location.file.clone());
+            let path = source
+                .path
+                .clone()
+                .unwrap_or_else(|| field.location.file.clone());
             Some((field.name.clone(), path, source.source.clone()))
         })
         .collect();
@@ -105,7 +110,11 @@ pub fn flow_source(config: &Config, flow: &Flow) -> FlowSource {
 /// Every piece of Python the configuration declares, one source per flow (and
 /// the flows filter under [`FLOWS_FILTER`]).
 pub fn all_sources(config: &Config) -> Vec<FlowSource> {
-    let mut sources: Vec<FlowSource> = config.flows.values().map(|flow| flow_source(config, flow)).collect();
+    let mut sources: Vec<FlowSource> = config
+        .flows
+        .values()
+        .map(|flow| flow_source(config, flow))
+        .collect();
     for filter in config.flows_filters.values() {
         sources.push(FlowSource {
             name: FLOWS_FILTER.into(),
@@ -130,7 +139,9 @@ pub fn build_all(
     progress: &mut dyn FnMut(BuildProgress),
 ) -> Result<Vec<BuiltFlow>, Vec<BuildFailure>> {
     let sources = all_sources(config);
-    progress(BuildProgress::Started { total: sources.len() });
+    progress(BuildProgress::Started {
+        total: sources.len(),
+    });
     let options = BuildOptions {
         cache_dir: paths.builds.clone(),
         import_policy: ImportPolicy::Sym,
@@ -168,14 +179,20 @@ pub fn build_all(
 
 impl FlowCatalog {
     /// Load built flows into the sandbox and read each one's handler list.
-    pub fn load(sandbox: &Sandbox, built: Vec<BuiltFlow>, paths: &CatalogPaths) -> anyhow::Result<Self> {
+    pub fn load(
+        sandbox: &Sandbox,
+        built: Vec<BuiltFlow>,
+        paths: &CatalogPaths,
+    ) -> anyhow::Result<Self> {
         let mut catalog = FlowCatalog::default();
         for flow in built {
-            let component = FlowComponent::load(sandbox, &flow.name, &flow.wasm_path, Some(&paths.compiled))
-                .map_err(|e| anyhow::anyhow!("flow {}: {e}", flow.name))?;
-            let handlers = FlowInstance::new(&component, Capabilities::none(), EventLimits::default())
-                .and_then(|mut instance| instance.list_handlers())
-                .map_err(|e| anyhow::anyhow!("flow {}: {e}", flow.name))?;
+            let component =
+                FlowComponent::load(sandbox, &flow.name, &flow.wasm_path, Some(&paths.compiled))
+                    .map_err(|e| anyhow::anyhow!("flow {}: {e}", flow.name))?;
+            let handlers =
+                FlowInstance::new(&component, Capabilities::none(), EventLimits::default())
+                    .and_then(|mut instance| instance.list_handlers())
+                    .map_err(|e| anyhow::anyhow!("flow {}: {e}", flow.name))?;
             let loaded = LoadedFlow {
                 name: flow.name.clone(),
                 component,
@@ -215,14 +232,18 @@ pub const TIME_LIMIT_VAR: &str = "symflow_time_limit_ms";
 /// A flow's sandbox limits: the defaults (256 MiB, 5 s) unless its `vars` set
 /// [`MEMORY_LIMIT_VAR`] or [`TIME_LIMIT_VAR`]. Sym passes `vars` to the flow as
 /// strings; these two are read by the host as well.
-pub fn limits_from_vars(vars: &std::collections::BTreeMap<String, String>) -> Result<EventLimits, String> {
+pub fn limits_from_vars(
+    vars: &std::collections::BTreeMap<String, String>,
+) -> Result<EventLimits, String> {
     let mut limits = EventLimits::default();
     let number = |key: &str, max: u64| -> Result<Option<u64>, String> {
         match vars.get(key) {
             None => Ok(None),
             Some(text) => match text.trim().parse::<u64>() {
                 Ok(n) if n > 0 && n <= max => Ok(Some(n)),
-                _ => Err(format!("vars.{key} = {text:?}: use a whole number between 1 and {max}")),
+                _ => Err(format!(
+                    "vars.{key} = {text:?}: use a whole number between 1 and {max}"
+                )),
             },
         }
     };

@@ -5,7 +5,9 @@
 //! turns into a `Secret` whose `retrieve_value()` asks the secrets capability.
 
 use serde_json::{json, Map, Value};
-use symflow_config::{Config, FieldType as ConfigFieldType, Integration, ResolvedFlow, SettingValue, Settings, Target};
+use symflow_config::{
+    Config, FieldType as ConfigFieldType, Integration, ResolvedFlow, SettingValue, Settings, Target,
+};
 use symflow_sandbox::types;
 
 /// The id a flow uses for a secret: its Terraform name (`sym_secret.<name>`).
@@ -23,15 +25,22 @@ pub fn settings_json(settings: &Settings) -> String {
         let value = match value {
             SettingValue::Text(text) => Value::String(text.clone()),
             SettingValue::Secret(link) => json!({ "$secret": secret_id(link) }),
-            SettingValue::SecretList(links) => {
-                Value::Array(links.iter().map(|l| json!({ "$secret": secret_id(l) })).collect())
-            }
+            SettingValue::SecretList(links) => Value::Array(
+                links
+                    .iter()
+                    .map(|l| json!({ "$secret": secret_id(l) }))
+                    .collect(),
+            ),
             SettingValue::Resource(address) => Value::String(address.to_string()),
             SettingValue::External(text) => Value::String(text.clone()),
         };
         // Custom integrations list their secrets as `secret_ids_json`; the SDK
         // exposes them as `settings["secrets"]`.
-        let key = if key == "secret_ids_json" { "secrets".to_string() } else { key.clone() };
+        let key = if key == "secret_ids_json" {
+            "secrets".to_string()
+        } else {
+            key.clone()
+        };
         map.insert(key, value);
     }
     Value::Object(map).to_string()
@@ -51,7 +60,10 @@ pub fn target(org: &str, target: &Target) -> types::Target {
     types::Target {
         id: target.meta.address.to_string(),
         name: target.name.clone(),
-        srn: format!("{org}:access_target:{}:{}:latest", target.target_type, target.name),
+        srn: format!(
+            "{org}:access_target:{}:{}:latest",
+            target.target_type, target.name
+        ),
         target_type: target.target_type.clone(),
         label: target.label.clone().unwrap_or_else(|| target.name.clone()),
         settings_json: settings_json(&target.settings),
@@ -94,7 +106,10 @@ pub fn flow_info(config: &Config, resolved: &ResolvedFlow<'_>) -> types::FlowInf
             label: f.label.clone(),
             required: f.required,
             visible: f.visible,
-            default_json: f.default.as_ref().map(|d| Value::String(d.clone()).to_string()),
+            default_json: f
+                .default
+                .as_ref()
+                .map(|d| Value::String(d.clone()).to_string()),
             allowed_values: f.allowed_values.clone(),
             prefetch: f.prefetch,
         })
@@ -108,12 +123,20 @@ pub fn flow_info(config: &Config, resolved: &ResolvedFlow<'_>) -> types::FlowInf
         id: s.strategy.meta.address.to_string(),
         strategy_type: s.strategy.strategy_type.clone(),
         name: s.strategy.name.clone(),
-        label: s.strategy.label.clone().unwrap_or_else(|| s.strategy.name.clone()),
+        label: s
+            .strategy
+            .label
+            .clone()
+            .unwrap_or_else(|| s.strategy.name.clone()),
         integration: s.integration.map(|i| integration(&i.integration_type, i)),
         targets: s.targets.iter().map(|t| target(&org, t)).collect(),
         settings_json: settings_json(&s.strategy.settings),
     });
-    let vars: Map<String, Value> = flow.vars.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+    let vars: Map<String, Value> = flow
+        .vars
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
     types::FlowInfo {
         name: flow.name.clone(),
         srn: format!("{org}:flow:{}:latest", flow.name),
@@ -122,6 +145,9 @@ pub fn flow_info(config: &Config, resolved: &ResolvedFlow<'_>) -> types::FlowInf
         fields,
         integrations,
         strategy,
-        environment_name: resolved.environment.map(|e| e.name.clone()).unwrap_or_default(),
+        environment_name: resolved
+            .environment
+            .map(|e| e.name.clone())
+            .unwrap_or_default(),
     }
 }

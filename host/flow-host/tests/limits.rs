@@ -6,7 +6,10 @@ use std::time::Duration;
 use symflow_flow_host::catalog::{limits_from_vars, MEMORY_LIMIT_VAR, TIME_LIMIT_VAR};
 
 fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
@@ -18,7 +21,8 @@ fn defaults_without_vars() {
 
 #[test]
 fn vars_set_memory_and_time() {
-    let limits = limits_from_vars(&vars(&[(MEMORY_LIMIT_VAR, "64"), (TIME_LIMIT_VAR, "1500")])).unwrap();
+    let limits =
+        limits_from_vars(&vars(&[(MEMORY_LIMIT_VAR, "64"), (TIME_LIMIT_VAR, "1500")])).unwrap();
     assert_eq!(limits.memory_bytes, 64 << 20);
     assert_eq!(limits.deadline, Duration::from_millis(1500));
 }

@@ -49,7 +49,8 @@ fn event() -> Event {
 
 fn built_approval_flow() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let source = FlowSource::from_file("approval", &root.join("flows/impls/approval_impl.py")).unwrap();
+    let source =
+        FlowSource::from_file("approval", &root.join("flows/impls/approval_impl.py")).unwrap();
     let cache = root.join("target/bench-flow-cache");
     build_flow(
         &source,
@@ -76,19 +77,28 @@ fn per_event(c: &mut Criterion) {
         .unwrap();
         let component = FlowComponent::load(&sandbox, "approval", &wasm, Some(&cwasm_dir)).unwrap();
         let mut group = c.benchmark_group(format!("event/{label}"));
-        group.sample_size(200).measurement_time(Duration::from_secs(8));
+        group
+            .sample_size(200)
+            .measurement_time(Duration::from_secs(8));
         group.bench_function("instantiate+drop", |b| {
-            b.iter(|| FlowInstance::new(&component, recorder.capabilities(), EventLimits::default()).unwrap())
+            b.iter(|| {
+                FlowInstance::new(&component, recorder.capabilities(), EventLimits::default())
+                    .unwrap()
+            })
         });
         group.bench_function("instantiate+hook+reducer+drop", |b| {
             b.iter(|| {
-                let mut flow = FlowInstance::new(&component, recorder.capabilities(), EventLimits::default()).unwrap();
+                let mut flow =
+                    FlowInstance::new(&component, recorder.capabilities(), EventLimits::default())
+                        .unwrap();
                 flow.after_hook(HookStep::Approve, &event, None).unwrap();
                 flow.get_permissions(&event).unwrap()
             })
         });
         group.bench_function("warm reducer call", |b| {
-            let mut flow = FlowInstance::new(&component, recorder.capabilities(), EventLimits::default()).unwrap();
+            let mut flow =
+                FlowInstance::new(&component, recorder.capabilities(), EventLimits::default())
+                    .unwrap();
             b.iter(|| flow.get_permissions(&event).unwrap())
         });
         group.finish();

@@ -57,7 +57,8 @@ fn main() -> anyhow::Result<()> {
     let mut phases: [Vec<f64>; 4] = Default::default();
     for _ in 0..iterations {
         let t0 = Instant::now();
-        let mut flow = FlowInstance::new(&component, recorder.capabilities(), EventLimits::default())?;
+        let mut flow =
+            FlowInstance::new(&component, recorder.capabilities(), EventLimits::default())?;
         let t1 = Instant::now();
         flow.after_hook(HookStep::Approve, &event, None)?;
         let t2 = Instant::now();
@@ -66,17 +67,29 @@ fn main() -> anyhow::Result<()> {
         drop(flow);
         let t4 = Instant::now();
         recorder.clear();
-        for (phase, (a, b)) in phases.iter_mut().zip([(t0, t1), (t1, t2), (t2, t3), (t0, t4)]) {
+        for (phase, (a, b)) in phases
+            .iter_mut()
+            .zip([(t0, t1), (t1, t2), (t2, t3), (t0, t4)])
+        {
             phase.push((b - a).as_secs_f64() * 1e6);
         }
     }
-    for (name, samples) in ["instantiate", "first call (hook)", "second call (reducer)", "whole event"]
-        .iter()
-        .zip(phases.iter_mut())
+    for (name, samples) in [
+        "instantiate",
+        "first call (hook)",
+        "second call (reducer)",
+        "whole event",
+    ]
+    .iter()
+    .zip(phases.iter_mut())
     {
         samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let p = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
-        println!("{name:<24} median {:>8.1} µs   p99 {:>8.1} µs", p(0.5), p(0.99));
+        println!(
+            "{name:<24} median {:>8.1} µs   p99 {:>8.1} µs",
+            p(0.5),
+            p(0.99)
+        );
     }
     Ok(())
 }

@@ -51,7 +51,11 @@ impl FlowComponent {
         let engine = sandbox.engine();
         let (component, from_cache, artifact) = match cache_dir {
             Some(dir) => {
-                let key = format!("{}-{}", hex::encode(&Sha256::digest(&bytes)[..16]), sandbox.compatibility_key());
+                let key = format!(
+                    "{}-{}",
+                    hex::encode(&Sha256::digest(&bytes)[..16]),
+                    sandbox.compatibility_key()
+                );
                 let artifact = dir.join(format!("{key}.cwasm"));
                 if artifact.exists() {
                     // SAFETY: the artifact was written by `Component::serialize` of this
@@ -59,14 +63,26 @@ impl FlowComponent {
                     // compatibility hash) into the host's private cache directory.
                     match unsafe { Component::deserialize_file(engine, &artifact) } {
                         Ok(component) => (component, true, Some(artifact)),
-                        Err(_) => (compile_and_store(engine, &bytes, &artifact)?, false, Some(artifact)),
+                        Err(_) => (
+                            compile_and_store(engine, &bytes, &artifact)?,
+                            false,
+                            Some(artifact),
+                        ),
                     }
                 } else {
                     std::fs::create_dir_all(dir).map_err(SandboxError::setup)?;
-                    (compile_and_store(engine, &bytes, &artifact)?, false, Some(artifact))
+                    (
+                        compile_and_store(engine, &bytes, &artifact)?,
+                        false,
+                        Some(artifact),
+                    )
                 }
             }
-            None => (Component::new(engine, &bytes).map_err(SandboxError::setup)?, false, None),
+            None => (
+                Component::new(engine, &bytes).map_err(SandboxError::setup)?,
+                false,
+                None,
+            ),
         };
         let pre = Self::link(sandbox, &component)?;
         Ok(FlowComponent {
@@ -85,7 +101,9 @@ impl FlowComponent {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(SandboxError::setup)?;
         Flow::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(SandboxError::setup)?;
-        let instance_pre = linker.instantiate_pre(component).map_err(SandboxError::setup)?;
+        let instance_pre = linker
+            .instantiate_pre(component)
+            .map_err(SandboxError::setup)?;
         FlowPre::new(instance_pre).map_err(SandboxError::setup)
     }
 
@@ -98,7 +116,11 @@ impl FlowComponent {
     }
 }
 
-fn compile_and_store(engine: &wasmtime::Engine, bytes: &[u8], artifact: &Path) -> Result<Component, SandboxError> {
+fn compile_and_store(
+    engine: &wasmtime::Engine,
+    bytes: &[u8],
+    artifact: &Path,
+) -> Result<Component, SandboxError> {
     let component = Component::new(engine, bytes).map_err(SandboxError::setup)?;
     let serialized = component.serialize().map_err(SandboxError::setup)?;
     // Write then rename, so a crash never leaves a truncated artifact behind.

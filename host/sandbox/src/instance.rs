@@ -20,8 +20,8 @@ use crate::limits::EventLimiter;
 use crate::output::BoundedOutput;
 use crate::sandbox::EPOCH_TICK;
 use crate::types::{
-    Approvers, Event, FieldOption, FlowError, FlowSummary, ForwardContext, Integration, Notification, PromptForm,
-    RequestPermission, Transition, User,
+    Approvers, Event, FieldOption, FlowError, FlowSummary, ForwardContext, Integration,
+    Notification, PromptForm, RequestPermission, Transition, User,
 };
 
 /// Limits of one event.
@@ -94,7 +94,11 @@ pub struct FlowInstance {
 
 impl FlowInstance {
     /// Instantiate `component` for one event.
-    pub fn new(component: &FlowComponent, caps: Capabilities, limits: EventLimits) -> Result<Self, SandboxError> {
+    pub fn new(
+        component: &FlowComponent,
+        caps: Capabilities,
+        limits: EventLimits,
+    ) -> Result<Self, SandboxError> {
         let log = BoundedOutput::new(limits.output_bytes);
         // No preopened directories, no environment, no sockets, no stdin: the
         // flow sees an empty machine. Clocks and randomness stay available.
@@ -141,7 +145,10 @@ impl FlowInstance {
     /// What the flow printed so far.
     pub fn log(&self) -> RunLog {
         let (text, dropped_bytes) = self.store.data().log.snapshot();
-        RunLog { text, dropped_bytes }
+        RunLog {
+            text,
+            dropped_bytes,
+        }
     }
 
     fn call<R>(
@@ -173,8 +180,14 @@ impl FlowInstance {
         self.call(|flow, store| flow.sym_flow_handlers().call_get_permissions(store, event))
     }
 
-    pub fn get_request_notifications(&mut self, event: &Event) -> Result<Vec<Notification>, SandboxError> {
-        self.call(|flow, store| flow.sym_flow_handlers().call_get_request_notifications(store, event))
+    pub fn get_request_notifications(
+        &mut self,
+        event: &Event,
+    ) -> Result<Vec<Notification>, SandboxError> {
+        self.call(|flow, store| {
+            flow.sym_flow_handlers()
+                .call_get_request_notifications(store, event)
+        })
     }
 
     pub fn get_approvers(&mut self, event: &Event) -> Result<Approvers, SandboxError> {
@@ -189,17 +202,34 @@ impl FlowInstance {
         user: &User,
     ) -> Result<Option<String>, SandboxError> {
         self.call(|flow, store| {
-            flow.sym_flow_handlers()
-                .call_get_identity(store, event, service_type, external_id, user)
+            flow.sym_flow_handlers().call_get_identity(
+                store,
+                event,
+                service_type,
+                external_id,
+                user,
+            )
         })
     }
 
-    pub fn prefetch(&mut self, field: &str, event: &Event) -> Result<Vec<FieldOption>, SandboxError> {
+    pub fn prefetch(
+        &mut self,
+        field: &str,
+        event: &Event,
+    ) -> Result<Vec<FieldOption>, SandboxError> {
         self.call(|flow, store| flow.sym_flow_handlers().call_prefetch(store, field, event))
     }
 
-    pub fn on_change(&mut self, field: &str, username: &str, form: &PromptForm) -> Result<PromptForm, SandboxError> {
-        self.call(|flow, store| flow.sym_flow_handlers().call_on_change(store, field, username, form))
+    pub fn on_change(
+        &mut self,
+        field: &str,
+        username: &str,
+        form: &PromptForm,
+    ) -> Result<PromptForm, SandboxError> {
+        self.call(|flow, store| {
+            flow.sym_flow_handlers()
+                .call_on_change(store, field, username, form)
+        })
     }
 
     pub fn get_flows(
@@ -260,21 +290,51 @@ impl FlowInstance {
         })
     }
 
-    pub fn fetch_remote_identity(&mut self, integration: &Integration, user: &User) -> Result<Option<String>, SandboxError> {
-        self.call(|flow, store| flow.sym_flow_handlers().call_fetch_remote_identity(store, integration, user))
+    pub fn fetch_remote_identity(
+        &mut self,
+        integration: &Integration,
+        user: &User,
+    ) -> Result<Option<String>, SandboxError> {
+        self.call(|flow, store| {
+            flow.sym_flow_handlers()
+                .call_fetch_remote_identity(store, integration, user)
+        })
     }
 
-    pub fn get_requester_identity(&mut self, integration: &Integration, event: &Event) -> Result<String, SandboxError> {
-        self.call(|flow, store| flow.sym_flow_handlers().call_get_requester_identity(store, integration, event))
+    pub fn get_requester_identity(
+        &mut self,
+        integration: &Integration,
+        event: &Event,
+    ) -> Result<String, SandboxError> {
+        self.call(|flow, store| {
+            flow.sym_flow_handlers()
+                .call_get_requester_identity(store, integration, event)
+        })
     }
 
     /// The strategy's `escalate`; the JSON of what it returned.
-    pub fn escalate(&mut self, integration: &Integration, target_id: &str, event: &Event) -> Result<Option<String>, SandboxError> {
-        self.call(|flow, store| flow.sym_flow_handlers().call_escalate(store, integration, target_id, event))
+    pub fn escalate(
+        &mut self,
+        integration: &Integration,
+        target_id: &str,
+        event: &Event,
+    ) -> Result<Option<String>, SandboxError> {
+        self.call(|flow, store| {
+            flow.sym_flow_handlers()
+                .call_escalate(store, integration, target_id, event)
+        })
     }
 
-    pub fn deescalate(&mut self, integration: &Integration, target_id: &str, event: &Event) -> Result<Option<String>, SandboxError> {
-        self.call(|flow, store| flow.sym_flow_handlers().call_deescalate(store, integration, target_id, event))
+    pub fn deescalate(
+        &mut self,
+        integration: &Integration,
+        target_id: &str,
+        event: &Event,
+    ) -> Result<Option<String>, SandboxError> {
+        self.call(|flow, store| {
+            flow.sym_flow_handlers()
+                .call_deescalate(store, integration, target_id, event)
+        })
     }
 }
 
@@ -285,7 +345,11 @@ const EMPTY_FORWARD: ForwardContext = ForwardContext {
 };
 
 /// Turn a wasmtime error into the reason a person can act on.
-fn classify(error: wasmtime::Error, store: &Store<HostState>, limits: &EventLimits) -> SandboxError {
+fn classify(
+    error: wasmtime::Error,
+    store: &Store<HostState>,
+    limits: &EventLimits,
+) -> SandboxError {
     if store.data().limiter.memory_cap_hit {
         return SandboxError::MemoryLimit {
             limit_mib: (limits.memory_bytes >> 20) as u64,

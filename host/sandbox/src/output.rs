@@ -45,7 +45,10 @@ impl BoundedOutput {
     /// The text kept so far and how many bytes were dropped past the bound.
     pub(crate) fn snapshot(&self) -> (String, u64) {
         let buffer = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
-        (String::from_utf8_lossy(&buffer.kept).into_owned(), buffer.dropped)
+        (
+            String::from_utf8_lossy(&buffer.kept).into_owned(),
+            buffer.dropped,
+        )
     }
 }
 
@@ -72,7 +75,11 @@ impl OutputStream for BoundedOutput {
 }
 
 impl tokio::io::AsyncWrite for BoundedOutput {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.append(buf);
         Poll::Ready(Ok(buf.len()))
     }

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use crate::bindings::http::{Request, Response};
 use crate::bindings::pagerduty::{IncidentQuery, OnCallQuery};
 use crate::capabilities::{
-    AwsLambdaCapability, Capabilities, GithubCapability, HttpCapability, OktaCapability, PagerdutyCapability,
-    SecretsCapability, SlackCapability, StoreCapability, UsersCapability,
+    AwsLambdaCapability, Capabilities, GithubCapability, HttpCapability, OktaCapability,
+    PagerdutyCapability, SecretsCapability, SlackCapability, StoreCapability, UsersCapability,
 };
 use crate::types::{CapabilityError, Destination, User, UserIdentity, UserRole};
 
@@ -146,12 +146,24 @@ fn refused(capability: &str, code: &str, message: impl Into<String>) -> Capabili
 }
 
 impl SlackCapability for Recorder {
-    fn send_message(&self, destination: Destination, message: String) -> Result<(), CapabilityError> {
-        self.record("slack", "send_message", format!("{destination:?} {message:?}"));
+    fn send_message(
+        &self,
+        destination: Destination,
+        message: String,
+    ) -> Result<(), CapabilityError> {
+        self.record(
+            "slack",
+            "send_message",
+            format!("{destination:?} {message:?}"),
+        );
         Ok(())
     }
     fn send_thread_message(&self, run_id: String, message: String) -> Result<(), CapabilityError> {
-        self.record("slack", "send_thread_message", format!("{run_id:?} {message:?}"));
+        self.record(
+            "slack",
+            "send_thread_message",
+            format!("{run_id:?} {message:?}"),
+        );
         Ok(())
     }
     fn resolve_user(&self, identifier: String) -> Result<String, CapabilityError> {
@@ -167,7 +179,11 @@ impl SlackCapability for Recorder {
         Ok(self.lock().users.values().cloned().collect())
     }
     fn is_user_in_group(&self, user: User, group_id: String) -> Result<bool, CapabilityError> {
-        self.record("slack", "is_user_in_group", format!("{:?} {group_id:?}", user.email));
+        self.record(
+            "slack",
+            "is_user_in_group",
+            format!("{:?} {group_id:?}", user.email),
+        );
         Ok(self
             .script
             .slack_groups
@@ -182,16 +198,30 @@ impl SlackCapability for Recorder {
 
 impl PagerdutyCapability for Recorder {
     fn is_on_call(&self, user: User, query: OnCallQuery) -> Result<bool, CapabilityError> {
-        self.record("pagerduty", "is_on_call", format!("{:?} {query:?}", user.email));
+        self.record(
+            "pagerduty",
+            "is_on_call",
+            format!("{:?} {query:?}", user.email),
+        );
         Ok(self.script.on_call.contains(&user.email))
     }
     fn users_on_call(&self, query: OnCallQuery) -> Result<Vec<User>, CapabilityError> {
         self.record("pagerduty", "users_on_call", format!("{query:?}"));
-        Ok(self.script.on_call.iter().map(|e| self.user_for(e)).collect())
+        Ok(self
+            .script
+            .on_call
+            .iter()
+            .map(|e| self.user_for(e))
+            .collect())
     }
     fn users_for_schedule(&self, query: OnCallQuery) -> Result<Vec<User>, CapabilityError> {
         self.record("pagerduty", "users_for_schedule", format!("{query:?}"));
-        Ok(self.script.on_call.iter().map(|e| self.user_for(e)).collect())
+        Ok(self
+            .script
+            .on_call
+            .iter()
+            .map(|e| self.user_for(e))
+            .collect())
     }
     fn get_incidents(&self, query: IncidentQuery) -> Result<String, CapabilityError> {
         self.record("pagerduty", "get_incidents", format!("{query:?}"));
@@ -201,7 +231,11 @@ impl PagerdutyCapability for Recorder {
 
 impl OktaCapability for Recorder {
     fn is_user_in_group(&self, user: User, group_id: String) -> Result<bool, CapabilityError> {
-        self.record("okta", "is_user_in_group", format!("{:?} {group_id:?}", user.email));
+        self.record(
+            "okta",
+            "is_user_in_group",
+            format!("{:?} {group_id:?}", user.email),
+        );
         Ok(self
             .script
             .okta_groups
@@ -210,7 +244,12 @@ impl OktaCapability for Recorder {
     }
     fn users_in_group(&self, group_id: String) -> Result<Vec<User>, CapabilityError> {
         self.record("okta", "users_in_group", format!("{group_id:?}"));
-        let members = self.script.okta_groups.get(&group_id).cloned().unwrap_or_default();
+        let members = self
+            .script
+            .okta_groups
+            .get(&group_id)
+            .cloned()
+            .unwrap_or_default();
         Ok(members.iter().map(|e| self.user_for(e)).collect())
     }
     fn get_user_info(&self, user: User) -> Result<String, CapabilityError> {
@@ -240,8 +279,16 @@ impl OktaCapability for Recorder {
 }
 
 impl GithubCapability for Recorder {
-    fn get_repo_collaborators(&self, repo_name: String, roles: Vec<String>) -> Result<Vec<User>, CapabilityError> {
-        self.record("github", "get_repo_collaborators", format!("{repo_name:?} {roles:?}"));
+    fn get_repo_collaborators(
+        &self,
+        repo_name: String,
+        roles: Vec<String>,
+    ) -> Result<Vec<User>, CapabilityError> {
+        self.record(
+            "github",
+            "get_repo_collaborators",
+            format!("{repo_name:?} {roles:?}"),
+        );
         Ok(Vec::new())
     }
 }
@@ -253,17 +300,31 @@ impl AwsLambdaCapability for Recorder {
             .lambda_replies
             .get(&arn)
             .cloned()
-            .ok_or_else(|| refused("aws-lambda", "not-found", format!("no Lambda function {arn}")))
+            .ok_or_else(|| {
+                refused(
+                    "aws-lambda",
+                    "not-found",
+                    format!("no Lambda function {arn}"),
+                )
+            })
     }
     fn invoke_async(&self, arn: String, payload_json: String) -> Result<bool, CapabilityError> {
-        self.record("aws-lambda", "invoke_async", format!("{arn:?} {payload_json}"));
+        self.record(
+            "aws-lambda",
+            "invoke_async",
+            format!("{arn:?} {payload_json}"),
+        );
         Ok(self.script.lambda_replies.contains_key(&arn))
     }
 }
 
 impl HttpCapability for Recorder {
     fn send(&self, request: Request) -> Result<Response, CapabilityError> {
-        self.record("http", "send", format!("{} {}", request.method, request.url));
+        self.record(
+            "http",
+            "send",
+            format!("{} {}", request.method, request.url),
+        );
         let host = request
             .url
             .split("://")
@@ -318,8 +379,16 @@ impl UsersCapability for Recorder {
         self.record("users", "get_or_create_user_by_email", format!("{email:?}"));
         Ok(self.user_for(&email))
     }
-    fn persist_user_identity(&self, email: String, identity: UserIdentity) -> Result<UserIdentity, CapabilityError> {
-        self.record("users", "persist_user_identity", format!("{email:?} {identity:?}"));
+    fn persist_user_identity(
+        &self,
+        email: String,
+        identity: UserIdentity,
+    ) -> Result<UserIdentity, CapabilityError> {
+        self.record(
+            "users",
+            "persist_user_identity",
+            format!("{email:?} {identity:?}"),
+        );
         let mut user = self.user_for(&email);
         user.identities.push(identity.clone());
         self.lock().users.insert(email.to_lowercase(), user);
@@ -337,7 +406,9 @@ impl UsersCapability for Recorder {
         self.record(
             "users",
             "get_event_count",
-            format!("{user_id:?} {event_name:?} {since:?} {until:?} {filter_on:?} {include_errored}"),
+            format!(
+                "{user_id:?} {event_name:?} {since:?} {until:?} {filter_on:?} {include_errored}"
+            ),
         );
         Ok(0)
     }

@@ -37,6 +37,11 @@ impl Host for HostState {
         expand: Option<String>,
         only_native_groups: bool,
     ) -> Result<String, CapabilityError> {
-        granted(&self.caps.okta, "okta")?.list_groups(name_filter, filter, expand, only_native_groups)
+        granted(&self.caps.okta, "okta")?.list_groups(
+            name_filter,
+            filter,
+            expand,
+            only_native_groups,
+        )
     }
 }

@@ -8,7 +8,11 @@ use super::granted;
 
 /// Slack as the host offers it to a flow.
 pub trait SlackCapability: Send + Sync {
-    fn send_message(&self, destination: Destination, message: String) -> Result<(), CapabilityError>;
+    fn send_message(
+        &self,
+        destination: Destination,
+        message: String,
+    ) -> Result<(), CapabilityError>;
     fn send_thread_message(&self, run_id: String, message: String) -> Result<(), CapabilityError>;
     fn resolve_user(&self, identifier: String) -> Result<String, CapabilityError>;
     fn get_user_info(&self, user: User) -> Result<String, CapabilityError>;
@@ -18,10 +22,18 @@ pub trait SlackCapability: Send + Sync {
 }
 
 impl Host for HostState {
-    fn send_message(&mut self, destination: Destination, message: String) -> Result<(), CapabilityError> {
+    fn send_message(
+        &mut self,
+        destination: Destination,
+        message: String,
+    ) -> Result<(), CapabilityError> {
         granted(&self.caps.slack, "slack")?.send_message(destination, message)
     }
-    fn send_thread_message(&mut self, run_id: String, message: String) -> Result<(), CapabilityError> {
+    fn send_thread_message(
+        &mut self,
+        run_id: String,
+        message: String,
+    ) -> Result<(), CapabilityError> {
         granted(&self.caps.slack, "slack")?.send_thread_message(run_id, message)
     }
     fn resolve_user(&mut self, identifier: String) -> Result<String, CapabilityError> {
