@@ -16,7 +16,7 @@ use symflow_config::Config;
 use symflow_engine::{Run, RunStatus};
 use symflow_flow_host::catalog::{build_all, CatalogPaths};
 use symflow_flow_host::FlowCatalog;
-use symflow_sandbox::{EventLimits, Sandbox, SandboxConfig};
+use symflow_sandbox::{Sandbox, SandboxConfig};
 use symflow_server::{
     RunningServer, Server, ServerOptions, SlackSettings, StandInScript, StandIns,
 };
@@ -247,7 +247,6 @@ impl Harness {
             },
             admins: self.setup.admins.clone(),
             integrations: Arc::new(self.stand_ins.clone()),
-            event_limits: EventLimits::default(),
         })
         .await
         .expect("the server starts");

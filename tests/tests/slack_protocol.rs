@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use symflow_e2e::{breakglass_fields, env, get_json, people::*, Harness, Setup, SIGNING_SECRET};
 use symflow_engine::RunStatus;
-use symflow_sandbox::EventLimits;
 use symflow_server::{Server, ServerOptions, SlackSettings, StandInScript, StandIns};
 use symflow_slack_fake::requests::{unix_now, url_verification, SlashCommand};
 
@@ -155,7 +154,6 @@ async fn without_slack_credentials_the_server_starts_and_refuses_slack_requests_
         slack: SlackSettings::default(),
         admins: Vec::new(),
         integrations: Arc::new(StandIns::new(StandInScript::default())),
-        event_limits: EventLimits::default(),
     })
     .await
     .expect("the server starts without credentials");

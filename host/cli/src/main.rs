@@ -5,6 +5,7 @@
 
 mod config_cmds;
 mod flow_cmds;
+mod up_cmd;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,8 @@ enum Command {
     Build(flow_cmds::BuildArgs),
     /// Run one event of a flow offline and print what the flow decided.
     Run(flow_cmds::RunArgs),
+    /// Build the flows if needed and serve Slack (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET).
+    Up(up_cmd::UpArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => config_cmds::run_validate(args).map(exit_code),
         Command::Build(args) => flow_cmds::run_build(args),
         Command::Run(args) => flow_cmds::run_run(args),
+        Command::Up(args) => up_cmd::run_up(args),
     };
     match result {
         Ok(code) => code,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use symflow_config::Config;
 use symflow_flow_host::FlowCatalog;
-use symflow_sandbox::{EventLimits, Sandbox};
+use symflow_sandbox::Sandbox;
 use symflow_slack::{SignatureVerifier, SlackClient, SlackClientConfig};
 use symflow_store::{Store, DEFAULT_TENANT};
 use tokio::sync::{watch, Notify};
@@ -60,7 +60,6 @@ pub struct ServerOptions {
     pub admins: Vec<String>,
     /// What backs PagerDuty, Okta, GitHub, Lambda, HTTP and secrets for flows.
     pub integrations: Arc<dyn IntegrationProvider>,
-    pub event_limits: EventLimits,
 }
 
 /// State shared by the HTTP handlers, the worker and the timer loop.
@@ -133,7 +132,12 @@ impl Server {
             let dir = options.data_dir.clone();
             tokio::task::spawn_blocking(move || Store::open(dir)).await??
         };
-        let flows = Flows::new(&options.config, &options.catalog)?;
+        // Each flow's memory cap and time limit come from its vars.
+        let mut catalog = options.catalog;
+        catalog
+            .apply_limits(&options.config)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let flows = Flows::new(&options.config, &catalog)?;
         let slack = match options.slack.bot_token.as_deref().filter(|t| !t.is_empty()) {
             Some(token) => {
                 let mut config = SlackClientConfig::new(token);
@@ -161,7 +165,6 @@ impl Server {
             runner: FlowRunner {
                 store: store.clone(),
                 capabilities,
-                limits: options.event_limits,
             },
             store: store.clone(),
             flows,

@@ -366,7 +366,11 @@ async fn prefetch(
         let caps = runner
             .capabilities
             .for_event(Some(&flow_for_call), Some(&run));
-        let mut instance = FlowInstance::new(&flow_for_call.loaded.component, caps, runner.limits)?;
+        let mut instance = FlowInstance::new(
+            &flow_for_call.loaded.component,
+            caps,
+            flow_for_call.loaded.limits,
+        )?;
         let mut options = BTreeMap::new();
         let mut failures = Vec::new();
         for field in fields {

@@ -15,7 +15,7 @@ use symflow_engine::{
     Permission, RequestDestination, RequestPermission, Run, Step, Transition,
 };
 use symflow_sandbox::types;
-use symflow_sandbox::{EventLimits, FlowInstance, HookStep, SandboxError};
+use symflow_sandbox::{FlowInstance, HookStep, SandboxError};
 use symflow_store::Store;
 
 use crate::capabilities::CapabilityFactory;
@@ -33,7 +33,6 @@ pub struct EventSlot {
 pub struct FlowRunner {
     pub store: Store,
     pub capabilities: CapabilityFactory,
-    pub limits: EventLimits,
 }
 
 impl FlowRunner {
@@ -94,7 +93,7 @@ impl FlowRunner {
         let wit_event = wit_event(flow, run, event, &self.store);
         if live.is_none() {
             let caps = self.capabilities.for_event(Some(flow), Some(run));
-            let instance = FlowInstance::new(&flow.loaded.component, caps, self.limits)
+            let instance = FlowInstance::new(&flow.loaded.component, caps, flow.loaded.limits)
                 .map_err(sandbox_error)?;
             *live = Some((event.name, instance));
         }

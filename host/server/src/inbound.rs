@@ -268,13 +268,14 @@ async fn picker(app: &Arc<App>, slack: &SlackClient, actor: &Actor, origin: Orig
             })
             .collect();
         let component = filter.loaded.component.clone();
+        let limits = filter.loaded.limits;
         let vars = filter.vars_json.clone();
         let runner = app.runner.clone();
         let actor_for_call = actor.clone();
         let allowed = tokio::task::spawn_blocking(move || {
             let user = wit_user(&actor_for_call, &runner.store);
             let caps = runner.capabilities.for_event(None, None);
-            let mut instance = FlowInstance::new(&component, caps, runner.limits)?;
+            let mut instance = FlowInstance::new(&component, caps, limits)?;
             instance.get_flows(&user, &summaries, &vars)
         })
         .await;

@@ -11,7 +11,7 @@ use symflow_config::{load_dir, Config, LoadOptions};
 use symflow_flow_build::BuiltFlow;
 use symflow_flow_host::catalog::{self, BuildProgress, CatalogPaths};
 use symflow_flow_host::FlowCatalog;
-use symflow_sandbox::{EventLimits, Sandbox, SandboxConfig};
+use symflow_sandbox::{Sandbox, SandboxConfig};
 
 use crate::app::{missing_settings, RunningServer, Server, ServerOptions, SlackSettings};
 use crate::capabilities::{StandInScript, StandIns};
@@ -148,7 +148,6 @@ pub async fn serve_built(
         slack: slack.clone(),
         admins: args.admins.clone(),
         integrations: Arc::new(StandIns::new(script)),
-        event_limits: EventLimits::default(),
     })
     .await?;
     let flows: Vec<String> = server
