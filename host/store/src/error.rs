@@ -56,9 +56,19 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether this is a lost optimistic-concurrency race, worth a reload and retry.
+    /// Whether this is a lost concurrency race, worth a reload and retry: a stale run version
+    /// ([`Error::Conflict`]), or on PostgreSQL a transaction the server aborted to break a
+    /// deadlock or a serialization failure.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Error::Conflict { .. })
+        match self {
+            Error::Conflict { .. } => true,
+            Error::Postgres(error) => matches!(
+                error.code(),
+                Some(&postgres::error::SqlState::T_R_SERIALIZATION_FAILURE)
+                    | Some(&postgres::error::SqlState::T_R_DEADLOCK_DETECTED)
+            ),
+            _ => false,
+        }
     }
 }
 

@@ -81,7 +81,9 @@ pub trait EventLog {
     /// A run's events in order.
     fn events_for_run(&mut self, run_id: Uuid) -> Result<Vec<EventRecord>>;
 
-    /// Up to `limit` events with `position` greater than `after_position`, in order.
+    /// Up to `limit` events with `position` greater than `after_position`, in order. Positions
+    /// never show up out of order, so a cursor never skips an event; on PostgreSQL this waits
+    /// for appends in flight, so call it in a transaction of its own.
     fn events_after(&mut self, after_position: i64, limit: u32) -> Result<Vec<EventRecord>>;
 
     /// How many events match (for `User.get_event_count`).

@@ -1,5 +1,6 @@
 //! [`EventLog`] on PostgreSQL: appends only (the schema's triggers refuse UPDATE, DELETE and
-//! TRUNCATE); the run's row is locked while its next number is taken.
+//! TRUNCATE); the run's row is locked while its next number is taken, and a reader of the whole
+//! log waits for appends in flight, so streaming by position never skips an event.
 
 use postgres::types::ToSql;
 use postgres::Row;
@@ -94,6 +95,13 @@ impl EventLog for PostgresTransaction<'_> {
     }
 
     fn events_after(&mut self, after_position: i64, limit: u32) -> Result<Vec<EventRecord>> {
+        // Positions are handed out at insert but become visible at commit, which on PostgreSQL
+        // can come in another order: a reader could see position 11 before 10 commits, move its
+        // cursor past 10 and never see it. SHARE mode waits for the transactions appending now
+        // to finish (and holds new appenders back until this transaction ends), so what this
+        // statement sees is a gap-free prefix of the log. Read pages in transactions of their
+        // own, so the lock is short.
+        self.tx.batch_execute("LOCK TABLE events IN SHARE MODE")?;
         self.tx
             .query(
                 &format!(

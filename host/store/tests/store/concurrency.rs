@@ -186,3 +186,60 @@ fn read_then_write_transactions_from_two_handles_queue_up_instead_of_failing() {
     assert_eq!(done.version, 1 + 2 * STEPS);
     assert_eq!(done.state_json, format!(r#"{{"steps":{}}}"#, 2 * STEPS));
 }
+
+#[test]
+fn a_reader_streaming_the_log_while_two_handles_append_sees_every_event_once_in_order() {
+    const PER_WRITER: i64 = 60;
+    let (dir, first) = new_store();
+    let second = dir.open();
+    let reader = dir.open();
+    let runs = [run(&first, "approval_demo"), run(&first, "approval_demo")];
+
+    let writers: Vec<_> = [first.clone(), second]
+        .into_iter()
+        .zip(runs.clone())
+        .map(|(store, run)| {
+            thread::spawn(move || {
+                for i in 0..PER_WRITER {
+                    store
+                        .transaction(|tx| tx.append_event(&event(&run, "request", None, i)))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+
+    // Page through the log by position while the writers append, as a log shipper does.
+    let mut seen = Vec::new();
+    let mut cursor = 0;
+    let mut writers_done = false;
+    loop {
+        let page = reader.transaction(|tx| tx.events_after(cursor, 7)).unwrap();
+        if page.is_empty() {
+            if writers_done {
+                break;
+            }
+            writers_done = writers.iter().all(|writer| writer.is_finished());
+            continue;
+        }
+        for event in page {
+            assert!(event.position > cursor, "positions go up");
+            cursor = event.position;
+            seen.push(event.id);
+        }
+    }
+    for writer in writers {
+        writer.join().unwrap();
+    }
+
+    let mut all: Vec<_> = runs
+        .iter()
+        .flat_map(|run| first.transaction(|tx| tx.events_for_run(run.id)).unwrap())
+        .map(|event| event.id)
+        .collect();
+    assert_eq!(all.len(), 2 * PER_WRITER as usize);
+    assert_eq!(seen.len(), all.len(), "every event streamed exactly once");
+    seen.sort();
+    all.sort();
+    assert_eq!(seen, all);
+}
