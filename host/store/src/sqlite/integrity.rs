@@ -1,5 +1,6 @@
 //! [`crate::Store::integrity_check`] on SQLite: `PRAGMA integrity_check`,
-//! `PRAGMA foreign_key_check`, then symflow's own invariants as queries.
+//! `PRAGMA foreign_key_check`, then symflow's own invariants as queries (including that the
+//! append-only triggers of the audit trail are in place).
 
 use rusqlite::Connection;
 
@@ -27,6 +28,21 @@ pub(super) fn check(connection: &Connection) -> Result<IntegrityReport> {
     })?;
     for violation in violations {
         problems.push(violation?);
+    }
+
+    // The audit trail is append-only only while its triggers are there.
+    for trigger in ["events_refuse_update", "events_refuse_delete"] {
+        let present: bool = connection.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master \
+             WHERE type = 'trigger' AND tbl_name = 'events' AND name = ?1)",
+            [trigger],
+            |row| row.get(0),
+        )?;
+        if !present {
+            problems.push(IntegrityProblem::Database(format!(
+                "trigger {trigger} on events is missing"
+            )));
+        }
     }
 
     // Also caught by the foreign key check, but named plainly for the audit trail, and still

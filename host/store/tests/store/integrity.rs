@@ -4,7 +4,7 @@ use symflow_store::{IntegrityProblem, RunChange};
 use uuid::Uuid;
 
 use crate::events::event;
-use crate::fixtures::{new_store, run};
+use crate::fixtures::{new_store, run, TestDb};
 use crate::timers::timer;
 
 #[test]
@@ -110,4 +110,24 @@ fn a_claimed_timer_left_on_a_finished_run_is_reported() {
     );
     store.transaction(|tx| tx.complete_timer(id)).unwrap();
     assert!(store.integrity_check().unwrap().is_ok());
+}
+
+#[test]
+fn an_audit_trail_that_is_no_longer_append_only_is_reported() {
+    let (dir, store) = new_store();
+    assert!(store.integrity_check().unwrap().is_ok());
+    let drop_trigger = match dir {
+        TestDb::Sqlite(_) => "DROP TRIGGER events_refuse_delete",
+        TestDb::Postgres { .. } => "DROP TRIGGER events_refuse_delete ON events",
+    };
+    dir.execute_raw(drop_trigger).unwrap();
+
+    let report = store.integrity_check().unwrap();
+    assert_eq!(
+        report.problems,
+        [IntegrityProblem::Database(
+            "trigger events_refuse_delete on events is missing".to_owned()
+        )],
+        "{report}"
+    );
 }
