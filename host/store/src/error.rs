@@ -58,7 +58,7 @@ pub enum Error {
 impl Error {
     /// Whether this is a lost concurrency race, worth a reload and retry: a stale run version
     /// ([`Error::Conflict`]), or on PostgreSQL a transaction the server aborted to break a
-    /// deadlock or a serialization failure.
+    /// deadlock, a serialization failure, or a lock wait that timed out.
     pub fn is_conflict(&self) -> bool {
         match self {
             Error::Conflict { .. } => true,
@@ -66,6 +66,7 @@ impl Error {
                 error.code(),
                 Some(&postgres::error::SqlState::T_R_SERIALIZATION_FAILURE)
                     | Some(&postgres::error::SqlState::T_R_DEADLOCK_DETECTED)
+                    | Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE)
             ),
             _ => false,
         }

@@ -38,6 +38,19 @@ use crate::{Error, IntegrityReport, Result, Transaction};
 /// How many idle connections a [`PostgresStore`] keeps for reuse.
 const MAX_IDLE_CONNECTIONS: usize = 8;
 
+/// Session settings of every connection, unless the URL's `options` set them already:
+/// - `lock_timeout`: how long a statement waits for another transaction's row lock before
+///   failing, like SQLite's busy timeout. Transactions are short (no I/O inside), so this is
+///   only reached if something is badly stuck.
+/// - `idle_in_transaction_session_timeout`: a replica that stalls inside a transaction (a
+///   frozen process, a partitioned network) loses its session and so its locks, and the other
+///   replicas go on; a killed one loses them at once when its connection closes.
+const SESSION_DEFAULTS: &str = "\
+    SELECT set_config('lock_timeout', '10s', false) \
+        WHERE current_setting('lock_timeout') = '0'; \
+    SELECT set_config('idle_in_transaction_session_timeout', '60s', false) \
+        WHERE current_setting('idle_in_transaction_session_timeout') = '0';";
+
 /// A PostgreSQL database holding the whole store.
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -103,7 +116,11 @@ impl PostgresStore {
             .pop();
         match idle {
             Some(client) if !client.is_closed() => Ok(client),
-            _ => Ok(self.config.connect(NoTls)?),
+            _ => {
+                let mut client = self.config.connect(NoTls)?;
+                client.batch_execute(SESSION_DEFAULTS)?;
+                Ok(client)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
-//! The schema on the suite's backend: created whole from empty, re-opening changes nothing, a
-//! newer schema is refused, and replicas starting at once on an empty database migrate it once.
+//! The schema and sessions on the suite's backend: created whole from empty, re-opening changes
+//! nothing, a newer schema is refused, replicas starting at once on an empty database migrate it
+//! once, and a lock wait is bounded (and reported as a conflict to retry).
 
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -88,4 +89,60 @@ fn replicas_opening_an_empty_database_at_once_all_start() {
         assert_eq!(replica.join().unwrap(), SCHEMA_VERSION);
     }
     assert_eq!(db.table_names().len(), 8);
+}
+
+#[test]
+fn a_step_stuck_behind_another_replicas_lock_fails_as_a_conflict_instead_of_hanging() {
+    let (db, store) = new_store();
+    let run = run(&store, "approval_demo");
+    let TestDb::Postgres { url, schema } = &db else {
+        // SQLite queues writers behind its busy timeout instead; covered by the concurrency
+        // tests. This one needs PostgreSQL.
+        return;
+    };
+    // A replica configured (through the URL's options) to wait 200 ms for a lock.
+    let impatient = Store::open_url(&format!(
+        "{}%20-clock_timeout%3D200ms",
+        crate::fixtures::schema_url(url, schema)
+    ))
+    .unwrap();
+
+    let (outcome_tx, outcome_rx) = std::sync::mpsc::channel();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let holder = thread::spawn(move || {
+        store
+            .transaction(|tx| {
+                tx.get_run(run.id)?; // locks the run until this transaction ends
+                locked_tx.send(()).unwrap();
+                // Hold the lock until the other replica has given up.
+                let outcome: Result<i64, Error> = outcome_rx.recv().unwrap();
+                Ok::<_, Error>(outcome)
+            })
+            .unwrap()
+    });
+    locked_rx.recv().unwrap();
+    let outcome = impatient.transaction(|tx| {
+        tx.update_run(
+            run.id,
+            1,
+            &symflow_store::RunChange {
+                status: "approved".to_owned(),
+                finished: false,
+                state_json: "{}".to_owned(),
+            },
+        )
+    });
+    let failed = matches!(&outcome, Err(error) if error.is_conflict());
+    outcome_tx.send(outcome).unwrap();
+    let outcome = holder.join().unwrap();
+    assert!(failed, "{outcome:?}");
+    // The impatient replica's connection is still good for the next step.
+    assert_eq!(
+        impatient
+            .transaction(|tx| tx.get_run(run.id))
+            .unwrap()
+            .unwrap()
+            .version,
+        1
+    );
 }
