@@ -42,6 +42,16 @@
 //! Timers and outbox items are handed out at least once; completing them in the same
 //! transaction as the step they cause makes each step happen exactly once.
 //!
+//! # Several replicas (PostgreSQL)
+//! Replicas on one PostgreSQL database need no leader: timers and outbox items are claimed with
+//! `FOR UPDATE SKIP LOCKED` (each handed to one replica per lease), a delivery key is new to
+//! exactly one replica, and [`RunStore::get_run`] locks the run's row until commit, so a
+//! read-decide-write step on a run waits for another replica's step on it. What the server must
+//! still do: treat [`Error::is_conflict`] (a stale version, and on PostgreSQL a deadlock or a
+//! lock wait that timed out) as "re-read and decide again"; not rely on in-process locks alone
+//! for a run's steps; and open the store with [`Store::open_url`] from its
+//! `--database-url postgres://…` option.
+//!
 //! # Threads and async
 //! [`Store`] is `Clone + Send + Sync`; clones share one connection (SQLite) or one small
 //! connection pool (PostgreSQL). Every call blocks the calling thread on the database (on
