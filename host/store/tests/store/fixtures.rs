@@ -5,6 +5,8 @@
 //! `SYMFLOW_TEST_DATABASE_URL`, each test in a schema of its own (created here, dropped when the
 //! [`TestDb`] drops).
 
+use std::sync::{Condvar, Mutex, PoisonError};
+
 use symflow_store::prelude::*;
 use symflow_store::{NewRun, RunRecord, UserRole, DATABASE_FILE_NAME, DEFAULT_TENANT};
 use tempfile::TempDir;
@@ -27,7 +29,40 @@ pub enum TestDb {
         /// The server's URL, without a schema.
         url: String,
         schema: String,
+        /// Held while the schema is in use.
+        _slot: Slot,
     },
+}
+
+/// How many PostgreSQL tests of a binary run at once. The harness runs one test per CPU, and
+/// each test's handles open a few connections: on a machine with many CPUs that would go past
+/// the server's `max_connections` (100 by default).
+const POSTGRES_TESTS_AT_ONCE: usize = 8;
+
+static SLOTS_IN_USE: Mutex<usize> = Mutex::new(0);
+static SLOT_FREED: Condvar = Condvar::new();
+
+/// One of [`POSTGRES_TESTS_AT_ONCE`] places, given back when dropped.
+pub struct Slot(());
+
+impl Slot {
+    fn take() -> Slot {
+        let mut in_use = SLOTS_IN_USE.lock().unwrap_or_else(PoisonError::into_inner);
+        while *in_use >= POSTGRES_TESTS_AT_ONCE {
+            in_use = SLOT_FREED
+                .wait(in_use)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *in_use += 1;
+        Slot(())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *SLOTS_IN_USE.lock().unwrap_or_else(PoisonError::into_inner) -= 1;
+        SLOT_FREED.notify_one();
+    }
 }
 
 impl TestDb {
@@ -38,12 +73,17 @@ impl TestDb {
                 TestDb::Sqlite(tempfile::tempdir().expect("temporary directory"))
             }
             TestBackend::Postgres => {
+                let slot = Slot::take();
                 let url = postgres_url();
                 let schema = format!("symflow_test_{}", Uuid::new_v4().simple());
                 admin_client(&url)
                     .batch_execute(&format!("CREATE SCHEMA {schema}"))
                     .expect("test schema created");
-                TestDb::Postgres { url, schema }
+                TestDb::Postgres {
+                    url,
+                    schema,
+                    _slot: slot,
+                }
             }
         }
     }
@@ -61,7 +101,7 @@ impl TestDb {
     pub fn open(&self) -> Store {
         match self {
             TestDb::Sqlite(dir) => Store::open(dir.path()).expect("store opens"),
-            TestDb::Postgres { url, schema } => {
+            TestDb::Postgres { url, schema, .. } => {
                 Store::open_url(&schema_url(url, schema)).expect("store opens")
             }
         }
@@ -74,7 +114,7 @@ impl TestDb {
             TestDb::Sqlite(dir) => rusqlite::Connection::open(dir.path().join(DATABASE_FILE_NAME))
                 .and_then(|connection| connection.execute_batch(sql))
                 .map_err(|e| e.to_string()),
-            TestDb::Postgres { url, schema } => {
+            TestDb::Postgres { url, schema, .. } => {
                 let mut client = admin_client(url);
                 client
                     .batch_execute(&format!("SET search_path TO {schema}; {sql}"))
@@ -116,7 +156,7 @@ impl TestDb {
                     .unwrap();
                 names
             }
-            TestDb::Postgres { url, schema } => admin_client(url)
+            TestDb::Postgres { url, schema, .. } => admin_client(url)
                 .query(
                     "SELECT table_name::TEXT FROM information_schema.tables \
                      WHERE table_schema = $1 AND table_name <> 'symflow_schema'",
@@ -147,7 +187,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres { url, schema } = self {
+        if let TestDb::Postgres { url, schema, .. } = self {
             // Best effort: a leftover schema only costs space in the test database. On a thread
             // of its own, since the sync client cannot run on an async test's runtime thread.
             let (url, schema) = (url.clone(), schema.clone());

@@ -55,7 +55,7 @@ fn a_schema_newer_than_this_build_is_refused() {
 
     let opened = match &db {
         TestDb::Sqlite(dir) => Store::open(dir.path()),
-        TestDb::Postgres { url, schema } => {
+        TestDb::Postgres { url, schema, .. } => {
             Store::open_url(&crate::fixtures::schema_url(url, schema))
         }
     };
@@ -95,7 +95,7 @@ fn replicas_opening_an_empty_database_at_once_all_start() {
 fn a_step_stuck_behind_another_replicas_lock_fails_as_a_conflict_instead_of_hanging() {
     let (db, store) = new_store();
     let run = run(&store, "approval_demo");
-    let TestDb::Postgres { url, schema } = &db else {
+    let TestDb::Postgres { url, schema, .. } = &db else {
         // SQLite queues writers behind its busy timeout instead; covered by the concurrency
         // tests. This one needs PostgreSQL.
         return;
