@@ -246,7 +246,7 @@ impl App {
                         }
                         NewOutboxItem {
                             tenant: DEFAULT_TENANT.to_string(),
-                            run_id: work.run_id(),
+                            run_id: work.ordered_by_run(),
                             kind: work.kind(),
                             payload_json: work.to_json(),
                         }

@@ -105,14 +105,9 @@ async fn accept(app: &Arc<App>, body: &[u8], work: Work) -> Result<bool, Respons
             if !tx.record_delivery(&key, now, REMEMBER_DELIVERIES_MS)? {
                 return Ok(false);
             }
-            // A run id that is not (or no longer) stored must not block the item.
-            let run_id = match work.run_id() {
-                Some(id) if tx.get_run(id)?.is_some() => Some(id),
-                _ => None,
-            };
             tx.enqueue_outbox(&NewOutboxItem {
                 tenant: DEFAULT_TENANT.to_string(),
-                run_id,
+                run_id: work.ordered_by_run(),
                 kind: work.kind(),
                 payload_json: work.to_json(),
             })?;

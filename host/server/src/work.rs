@@ -100,14 +100,21 @@ impl Work {
         }
     }
 
-    /// The run whose items must be handled in order with this one.
-    pub fn run_id(&self) -> Option<Uuid> {
+    /// The run whose items must be carried out in order with this one, one at a time.
+    ///
+    /// Only what people see change in sequence needs it: a card posted before it is
+    /// updated, the modal and the DMs in the order the run produced them. Accepted Slack
+    /// requests need no order among themselves (the driver takes each run's lock, and the
+    /// engine queues what arrives mid-step), nor do answers to the person who acted or
+    /// error reports; leaving them unordered keeps a burst of clicks on one card from
+    /// queueing behind each other.
+    pub fn ordered_by_run(&self) -> Option<Uuid> {
         match self {
-            Work::Inbound(Inbound::Submit { run_id, .. }) => *run_id,
-            Work::Inbound(Inbound::ModalClosed { run_id, .. })
-            | Work::Inbound(Inbound::Click { run_id, .. }) => Some(*run_id),
             Work::Inbound(_) => None,
-            Work::Effect { run_id, .. } => *run_id,
+            Work::Effect { run_id, effect, .. } => match effect {
+                Effect::TellActor { .. } | Effect::ReportError(_) => None,
+                _ => *run_id,
+            },
         }
     }
 
