@@ -57,9 +57,15 @@ impl RunRef {
 
 /// The first thing to do with the run.
 pub enum Next {
-    Input(Input),
+    Input(Box<Input>),
     /// After a restart: re-issue the flow call the run was waiting for.
     Resume,
+}
+
+impl Next {
+    pub fn input(input: Input) -> Next {
+        Next::Input(Box::new(input))
+    }
 }
 
 /// One async mutex per run that is being driven.
@@ -172,7 +178,7 @@ impl App {
         while let Some(next) = queue.pop_front() {
             let at = now();
             let effects = match next {
-                Next::Input(input) => flow.engine.step(&mut run, input, at),
+                Next::Input(input) => flow.engine.step(&mut run, *input, at),
                 Next::Resume => flow.engine.resume(&mut run, at),
             };
             let mut batch = Batch::default();
@@ -202,7 +208,7 @@ impl App {
                 .await?;
             if let Some((call, event)) = call {
                 let result = self.runner.call(&flow, &run, call, &event, &mut slot).await;
-                queue.push_back(Next::Input(Input::FlowReturned { call, result }));
+                queue.push_back(Next::input(Input::FlowReturned { call, result }));
             }
         }
         Ok(())

@@ -168,7 +168,7 @@ async fn post_card(
     match app
         .drive(
             RunRef::Existing(run_id),
-            Next::Input(input),
+            Next::input(input),
             Origin::default(),
             Cause::Outbox(item),
         )

@@ -58,25 +58,46 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 fn text(status: StatusCode, body: &str) -> Response {
-    (
-        status,
-        [("content-type", "text/plain; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
+    Refusal::new(status, body).into_response()
 }
 
-/// Checks the signature; `Err` is the response to send.
-fn verify(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+/// A request symflow will not act on: the status and a sentence saying why.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            [("content-type", "text/plain; charset=utf-8")],
+            self.message,
+        )
+            .into_response()
+    }
+}
+
+/// Checks the signature.
+fn verify(app: &App, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
     let Some(verifier) = &app.verifier else {
-        return Err(text(
+        return Err(Refusal::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "symflow is running without SLACK_SIGNING_SECRET, so it cannot check that this request comes from Slack. Set it to the Signing Secret of your Slack app and restart symflow.",
         ));
     };
     verifier.verify(headers, body).map_err(|e| {
         tracing::warn!("refused a request: {e}");
-        text(StatusCode::UNAUTHORIZED, &e.to_string())
+        Refusal::new(StatusCode::UNAUTHORIZED, e.to_string())
     })
 }
 
@@ -87,16 +108,16 @@ fn no_bot_token() -> Response {
     )
 }
 
-fn internal(error: impl std::fmt::Display) -> Response {
+fn internal(error: impl std::fmt::Display) -> Refusal {
     tracing::error!("could not accept a Slack request: {error}");
-    text(
+    Refusal::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "symflow could not record this request; Slack will retry it.",
     )
 }
 
 /// Records the delivery and the work in one transaction. `Ok(false)`: seen before, ignored.
-async fn accept(app: &Arc<App>, body: &[u8], work: Work) -> Result<bool, Response> {
+async fn accept(app: &Arc<App>, body: &[u8], work: Work) -> Result<bool, Refusal> {
     let key = format!("slack:{}", hex::encode(Sha256::digest(body)));
     let first = app
         .store
@@ -125,7 +146,7 @@ async fn accept(app: &Arc<App>, body: &[u8], work: Work) -> Result<bool, Respons
 
 async fn commands(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = verify(&app, &headers, &body) {
-        return refused;
+        return refused.into_response();
     }
     let command = match SlashCommand::from_form(&body) {
         Ok(c) => c,
@@ -152,7 +173,7 @@ async fn commands(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     });
     match accept(&app, &body, work).await {
         Ok(_) => StatusCode::OK.into_response(),
-        Err(response) => response,
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -168,7 +189,7 @@ fn payload_json(body: &[u8]) -> Option<Value> {
 
 async fn interactivity(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = verify(&app, &headers, &body) {
-        return refused;
+        return refused.into_response();
     }
     let Some(raw) = payload_json(&body) else {
         return text(
@@ -334,13 +355,13 @@ async fn interactivity(State(app): State<Arc<App>>, headers: HeaderMap, body: By
     };
     match accept(&app, &body, Work::Inbound(work)).await {
         Ok(_) => response,
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 
 async fn events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = verify(&app, &headers, &body) {
-        return refused;
+        return refused.into_response();
     }
     match EventsApiRequest::from_json(&body) {
         Ok(request) => match request.challenge_response() {

@@ -66,13 +66,13 @@ pub async fn handle(app: &Arc<App>, item: OutboxItemId, inbound: Inbound) -> Out
                 context: None,
                 channel: origin.channel_id.clone(),
             };
-            app.drive(target, Next::Input(input), origin, Cause::Outbox(item))
+            app.drive(target, Next::input(input), origin, Cause::Outbox(item))
                 .await
         }
         Inbound::ModalClosed { run_id, .. } => {
             app.drive(
                 RunRef::Existing(run_id),
-                Next::Input(Input::PromptClosed { actor }),
+                Next::input(Input::PromptClosed { actor }),
                 Origin::default(),
                 Cause::Outbox(item),
             )
@@ -100,7 +100,7 @@ pub async fn handle(app: &Arc<App>, item: OutboxItemId, inbound: Inbound) -> Out
             };
             app.drive(
                 RunRef::Existing(run_id),
-                Next::Input(input),
+                Next::input(input),
                 origin,
                 Cause::Outbox(item),
             )
@@ -156,7 +156,8 @@ async fn command(app: &Arc<App>, actor: &Actor, text: &str, origin: Origin) -> O
             let flow = flow_named(name).expect("checked");
             enqueue_prompt(app, actor, &flow, origin).await
         }
-        ["help" | "support", ..] | _ => {
+        // `help`, `support`, and anything not understood.
+        _ => {
             let flows: Vec<String> = app.flows.all().map(|f| format!("`{}`", f.name())).collect();
             let text = format!(
                 "*symflow* — request access, get it approved in Slack.\n\
@@ -235,7 +236,7 @@ async fn prompt_now(
         source: Source::Slack,
         channel: origin.channel_id.clone(),
     };
-    app.drive(new_run(flow, actor), Next::Input(input), origin, cause)
+    app.drive(new_run(flow, actor), Next::input(input), origin, cause)
         .await
 }
 

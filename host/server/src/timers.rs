@@ -76,7 +76,7 @@ async fn fire(app: &Arc<App>, timer: Timer) {
     if let Err(e) = app
         .drive(
             RunRef::Existing(timer.run_id),
-            Next::Input(Input::TimerFired { kind }),
+            Next::input(Input::TimerFired { kind }),
             Origin::default(),
             Cause::Timer(timer.id),
         )
