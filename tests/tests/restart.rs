@@ -66,3 +66,43 @@ async fn access_that_expired_while_the_server_was_down_is_removed_once_after_the
         .count();
     assert_eq!(expiry_dms, 1, "one expiry DM");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stopped_in_the_middle_of_a_hook_carries_on_after_the_restart() {
+    let mut h = Harness::start("e2e", Setup::default()).await;
+    let run = h
+        .request(
+            ALICE,
+            "slow",
+            &[("reason", symflow_e2e::text_input("patience"))],
+        )
+        .await;
+    // on_request takes 2 s: stop while it runs.
+    h.wait_run(run, "waiting for on_request", |r| r.in_flight.is_some())
+        .await;
+    h.stop().await;
+    let stopped = h.run_while_stopped(run);
+    assert!(
+        stopped.in_flight.is_some(),
+        "the run was cut short mid-step"
+    );
+    assert!(stopped.messages.is_empty());
+
+    h.start_again().await;
+    h.wait_status(run, RunStatus::Pending).await;
+    let card = h.card(run).await;
+    assert_eq!(card.0, "#sym-requests");
+    let types = h.event_types(run);
+    assert_eq!(
+        types,
+        ["prompt", "request"],
+        "the request was processed once"
+    );
+    let cards = h
+        .slack
+        .messages_in("#sym-requests")
+        .into_iter()
+        .filter(|m| m.visible_text().contains("patience"))
+        .count();
+    assert_eq!(cards, 1, "one card");
+}

@@ -138,7 +138,7 @@ async fn the_events_url_check_is_answered_and_health_is_reported() {
 
     let health = get_json(&h.url("/healthz")).await;
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["flows"], 4);
+    assert_eq!(health["flows"], 6);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
