@@ -86,7 +86,7 @@ pub async fn carry_out(
             Err(e) => {
                 let transient = is_transient(&e);
                 if !transient {
-                    report_delivery_problem(
+                    report_problem(
                         app,
                         &slack,
                         &flow,
@@ -264,13 +264,9 @@ async fn report_error(slack: &SlackClient, flow: &RuntimeFlow, report: &ErrorRep
     }
 }
 
-/// A Slack delivery that will never work, told to the error channel.
-async fn report_delivery_problem(
-    app: &Arc<App>,
-    slack: &SlackClient,
-    flow: &RuntimeFlow,
-    text: &str,
-) {
+/// Something that went wrong outside the engine's view (a DM that cannot be delivered, a
+/// prefetch reducer that failed), told to the error channel.
+async fn report_problem(app: &Arc<App>, slack: &SlackClient, flow: &RuntimeFlow, text: &str) {
     let channel = flow
         .error_channel
         .clone()
@@ -301,7 +297,7 @@ async fn show_request_modal(
         Ok(run) => run,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
-    let prefetched = prefetch(app, flow, &run, actor, origin).await;
+    let prefetched = prefetch(app, slack, flow, &run, actor, origin).await;
     let view = views::request_modal(
         flow.spec(),
         &ModalOptions {
@@ -333,6 +329,7 @@ async fn show_request_modal(
 /// reducer that fails leaves its field empty and is reported to the error channel.
 async fn prefetch(
     app: &Arc<App>,
+    slack: &SlackClient,
     flow: &Arc<RuntimeFlow>,
     run: &Run,
     actor: &Actor,
@@ -398,7 +395,11 @@ async fn prefetch(
     match joined {
         Ok(Ok((options, failures))) => {
             for (field, error) in failures {
-                tracing::error!(flow = flow.name(), field = %field, "prefetch failed: {error}");
+                let text = format!(
+                    "The `@prefetch` reducer of the `{field}` field failed, so {} saw an empty list: {error}",
+                    actor.mention()
+                );
+                report_problem(app, slack, flow, &text).await;
             }
             options
         }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::inbound::{user_ref, PickerMetadata};
-use crate::slack_out::loading_modal;
+use crate::slack_out::{loading_modal, notice_modal};
 use crate::work::{Inbound, Origin, Work};
 
 /// How long a delivery is remembered: Slack retries within minutes.
@@ -263,11 +263,15 @@ async fn interactivity(State(app): State<Arc<App>>, headers: HeaderMap, body: By
                         );
                     };
                     let Some(flow) = app.flows.get(&metadata.flow) else {
-                        return Json(json!({
-                            "response_action": "errors",
-                            "errors": {},
-                        }))
-                        .into_response();
+                        let notice = notice_modal(
+                            "Request access",
+                            &format!(
+                                "The flow `{}` is no longer available, so this request was not sent. Run `/sym` to see the flows you can use.",
+                                metadata.flow
+                            ),
+                        );
+                        return Json(json!({ "response_action": "update", "view": notice }))
+                            .into_response();
                     };
                     let fields = match views::parse_request_submission(flow.spec(), &state) {
                         Ok(fields) => fields,
