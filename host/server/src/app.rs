@@ -107,8 +107,9 @@ impl RunningServer {
     }
 
     /// Stops listening, stops the worker and the timer loop. Work in progress is abandoned
-    /// as a crash would abandon it: claimed items and timers are handed out again after
-    /// their lease, runs cut short mid-step are resumed on the next start.
+    /// as a crash would abandon it (a flow call already running in the sandbox finishes on its
+    /// thread, but nothing it returns is used): claimed items and timers are handed out again
+    /// after their lease, runs cut short mid-step are resumed on the next start.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         self.tasks.abort_all();
@@ -183,7 +184,7 @@ impl Server {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
 
-        app.resume_unfinished().await?;
+        app.resume_unfinished(&mut tasks).await?;
         tasks.spawn(crate::worker::run_outbox_worker(
             app.clone(),
             stopped.clone(),
@@ -213,7 +214,10 @@ impl Server {
 
 impl App {
     /// Runs cut short by a stop (a flow call in flight, inputs queued) carry on.
-    pub async fn resume_unfinished(self: &Arc<Self>) -> anyhow::Result<()> {
+    pub async fn resume_unfinished(
+        self: &Arc<Self>,
+        tasks: &mut JoinSet<()>,
+    ) -> anyhow::Result<()> {
         let runs = self
             .store
             .transaction_async(|tx| tx.unfinished_runs(DEFAULT_TENANT, 10_000))
@@ -228,7 +232,7 @@ impl App {
             }
             tracing::info!(run = %record.id, flow = %record.flow, "resuming a run that was mid-step when symflow stopped");
             let app = self.clone();
-            tokio::spawn(async move {
+            tasks.spawn(async move {
                 if let Err(e) = app
                     .drive(
                         RunRef::Existing(record.id),

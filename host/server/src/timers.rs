@@ -9,6 +9,7 @@ use std::time::Duration;
 use symflow_engine::Input;
 use symflow_store::Timer;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::driver::{timer_kind_of, Cause, Next, RunRef};
@@ -21,7 +22,10 @@ const LEASE_MS: i64 = 120_000;
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
 pub async fn run_timer_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    // Firings in progress stop with the loop.
+    let mut firing = JoinSet::new();
     loop {
+        while firing.try_join_next().is_some() {}
         if *stop.borrow() {
             return;
         }
@@ -40,7 +44,7 @@ pub async fn run_timer_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
         let full = timers.len() as u32 == BATCH;
         for timer in timers {
             let app = app.clone();
-            tokio::spawn(async move { fire(&app, timer).await });
+            firing.spawn(async move { fire(&app, timer).await });
         }
         if full {
             continue;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use symflow_store::{OutboxItem, DEFAULT_TENANT};
 use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::work::Work;
@@ -35,7 +36,11 @@ pub enum Outcome {
 
 pub async fn run_outbox_worker(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    // Items in progress belong to this task: stopping the worker stops them too, as a crash
+    // would (their claims lapse and they are handed out again).
+    let mut running = JoinSet::new();
     loop {
+        while running.try_join_next().is_some() {}
         if *stop.borrow() {
             return;
         }
@@ -76,7 +81,7 @@ pub async fn run_outbox_worker(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 },
             };
             let app = app.clone();
-            tokio::spawn(async move {
+            running.spawn(async move {
                 process(&app, item).await;
                 drop(permit);
                 app.work_ready.notify_one();
