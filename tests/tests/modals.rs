@@ -105,3 +105,26 @@ async fn on_prompt_can_turn_someone_away_in_the_modal() {
         "the request modal never replaced the notice"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_request_modal_ends_the_run_quietly() {
+    let h = Harness::start("e2e", Setup::default()).await;
+    let modal = h.open_request_modal(ALICE, "guest-friendly").await;
+    let run = modal.run_id();
+    h.wait_status(run, RunStatus::Prompting).await;
+    let closed = symflow_slack_fake::requests::view_closed(
+        symflow_e2e::TEAM,
+        ALICE,
+        &modal.view_id,
+        "symflow_request",
+        &modal.private_metadata(),
+    );
+    let (status, _) = h.post("/slack/interactivity", &closed).await;
+    assert_eq!(status, 200);
+    let ended = h.wait_status(run, RunStatus::Ignored).await;
+    assert!(ended.is_finished());
+    assert!(
+        h.slack.messages_in("#sym-requests").is_empty(),
+        "nothing was posted"
+    );
+}
