@@ -66,7 +66,13 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 }
 
 fn load_config(dir: &Path, vars: &[(String, String)]) -> anyhow::Result<Config> {
-    let loaded = load_dir(dir, &LoadOptions { vars: vars.to_vec() }).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let loaded = load_dir(
+        dir,
+        &LoadOptions {
+            vars: vars.to_vec(),
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     for warning in &loaded.diagnostics {
         eprintln!("{warning}");
     }
@@ -132,7 +138,11 @@ pub fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(&args.dir, &args.vars)?;
     let paths = paths(&args.dir, &args.data_dir);
     let built = build_with_progress(&config, &paths)?;
-    eprintln!("{} flow(s) ready in {}", built.len(), paths.builds.display());
+    eprintln!(
+        "{} flow(s) ready in {}",
+        built.len(),
+        paths.builds.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -149,7 +159,9 @@ fn role(text: &str) -> anyhow::Result<UserRole> {
 fn field_value(field_type: Option<FieldType>, name: &str, text: &str) -> anyhow::Result<Value> {
     let list = || text.split(',').map(str::trim).filter(|s| !s.is_empty());
     Ok(match field_type {
-        Some(FieldType::Int) => json!(text.parse::<i64>().with_context(|| format!("--field {name}: not an integer"))?),
+        Some(FieldType::Int) => json!(text
+            .parse::<i64>()
+            .with_context(|| format!("--field {name}: not an integer"))?),
         Some(FieldType::Bool) => json!(matches!(text, "true" | "yes" | "1")),
         Some(FieldType::Duration) => json!(symflow_engine::duration::parse_duration(text)
             .map_err(|e| anyhow::anyhow!("--field {name}: {e}"))?),
@@ -159,7 +171,9 @@ fn field_value(field_type: Option<FieldType>, name: &str, text: &str) -> anyhow:
                 .collect::<Result<_, _>>()
                 .with_context(|| format!("--field {name}: not a list of integers"))?,
         ),
-        Some(FieldType::StrList) | Some(FieldType::SlackUserList) => Value::Array(list().map(Value::from).collect()),
+        Some(FieldType::StrList) | Some(FieldType::SlackUserList) => {
+            Value::Array(list().map(Value::from).collect())
+        }
         _ => json!(text),
     })
 }
@@ -170,7 +184,11 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .flow_by_slug(&args.flow)
         .with_context(|| {
             let names: Vec<_> = config.flows.values().map(|f| f.name.as_str()).collect();
-            format!("no flow named {:?}; this environment has: {}", args.flow, names.join(", "))
+            format!(
+                "no flow named {:?}; this environment has: {}",
+                args.flow,
+                names.join(", ")
+            )
         })?
         .clone();
     let resolved = config.resolve_flow(&flow);
@@ -189,12 +207,21 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ..SandboxConfig::default()
     })?;
     let mut catalog = FlowCatalog::load(&sandbox, vec![built], &paths)?;
-    catalog.apply_limits(&config).map_err(|e| anyhow::anyhow!("flow {}: {e}", flow.name))?;
-    let loaded = catalog.get(&flow.name).context("flow missing after build")?;
+    catalog
+        .apply_limits(&config)
+        .map_err(|e| anyhow::anyhow!("flow {}: {e}", flow.name))?;
+    let loaded = catalog
+        .get(&flow.name)
+        .context("flow missing after build")?;
 
     let mut fields = Map::new();
     for (name, text) in &args.fields {
-        let field_type = flow.params.prompt_fields.iter().find(|f| &f.name == name).map(|f| f.field_type);
+        let field_type = flow
+            .params
+            .prompt_fields
+            .iter()
+            .find(|f| &f.name == name)
+            .map(|f| f.field_type);
         fields.insert(name.clone(), field_value(field_type, name, text)?);
     }
     let info = records::flow_info(&config, &resolved);
@@ -219,7 +246,11 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let event = Event {
         name: args.event.clone(),
         run_id: "00000000-0000-4000-8000-000000000001".into(),
-        run_srn: format!("{}:run:{}:latest:00000000-0000-4000-8000-000000000001", records::org(&config), flow.name),
+        run_srn: format!(
+            "{}:run:{}:latest:00000000-0000-4000-8000-000000000001",
+            records::org(&config),
+            flow.name
+        ),
         user: user.clone(),
         timestamp: now_iso(),
         fields_json: Value::Object(fields).to_string(),
@@ -236,7 +267,8 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
         on_call: args.on_call.iter().cloned().collect(),
         ..Script::default()
     });
-    let mut instance = FlowInstance::new(&loaded.component, recorder.capabilities(), loaded.limits)?;
+    let mut instance =
+        FlowInstance::new(&loaded.component, recorder.capabilities(), loaded.limits)?;
     let mut report = Map::new();
     report.insert("flow".into(), json!(flow.name));
     report.insert("event".into(), json!(args.event));
@@ -263,7 +295,9 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
         "deny" => HookStep::Deny,
         "escalate" => HookStep::Escalate,
         "deescalate" => HookStep::Deescalate,
-        other => bail!("--event {other:?}: use prompt, request, approve, deny, escalate or deescalate"),
+        other => {
+            bail!("--event {other:?}: use prompt, request, approve, deny, escalate or deescalate")
+        }
     };
     let mut redirected = false;
     if loaded.defines(&format!("on_{}", args.event)) {
@@ -276,7 +310,10 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if step == HookStep::Request && !redirected {
         if loaded.defines("get_permissions") {
-            record("get_permissions", instance.get_permissions(&event).map(|p| json!(p)));
+            record(
+                "get_permissions",
+                instance.get_permissions(&event).map(|p| json!(p)),
+            );
         }
         if loaded.defines("get_request_notifications") {
             record(
@@ -285,7 +322,10 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
             );
         }
         if loaded.defines("get_approvers") {
-            record("get_approvers", instance.get_approvers(&event).map(|a| json!(a)));
+            record(
+                "get_approvers",
+                instance.get_approvers(&event).map(|a| json!(a)),
+            );
         }
     }
     if loaded.defines("strategy") && matches!(step, HookStep::Escalate | HookStep::Deescalate) {
@@ -299,11 +339,17 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
             } else {
                 instance.deescalate(&integration, &target, &event)
             };
-            record(&format!("strategy.{}", args.event), result.map(|o| json!(o)));
+            record(
+                &format!("strategy.{}", args.event),
+                result.map(|o| json!(o)),
+            );
         }
     }
     if !redirected && loaded.defines(&format!("after_{}", args.event)) {
-        record(&format!("after_{}", args.event), instance.after_hook(step, &event, None).map(|_| json!("ok")));
+        record(
+            &format!("after_{}", args.event),
+            instance.after_hook(step, &event, None).map(|_| json!("ok")),
+        );
     }
     let calls: Vec<Value> = recorder
         .calls()
@@ -321,7 +367,11 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_report(&report);
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn transition_json(t: types::Transition) -> Value {
@@ -333,9 +383,16 @@ fn transition_json(t: types::Transition) -> Value {
 }
 
 fn print_report(report: &Map<String, Value>) {
-    println!("flow {} — event {}", report["flow"].as_str().unwrap_or(""), report["event"].as_str().unwrap_or(""));
+    println!(
+        "flow {} — event {}",
+        report["flow"].as_str().unwrap_or(""),
+        report["event"].as_str().unwrap_or("")
+    );
     for (key, value) in report {
-        if matches!(key.as_str(), "flow" | "event" | "handlers" | "capability_calls" | "output") {
+        if matches!(
+            key.as_str(),
+            "flow" | "event" | "handlers" | "capability_calls" | "output"
+        ) {
             continue;
         }
         match value.get("error") {

@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "symflow", version, about = "Just-in-time access requests, approved in Slack, run in a WebAssembly sandbox.")]
+#[command(
+    name = "symflow",
+    version,
+    about = "Just-in-time access requests, approved in Slack, run in a WebAssembly sandbox."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,7 +41,8 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "symflow=info,warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "symflow=info,warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

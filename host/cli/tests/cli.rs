@@ -36,20 +36,55 @@ fn init_generate_validate_build() {
     let work = tempfile::tempdir().unwrap();
     let env_dir = work.path().join("sym");
     let out = symflow(
-        &["init", "--directory", "sym", "--slack-workspace-id", "t01abcdef", "--environment", "prod"],
+        &[
+            "init",
+            "--directory",
+            "sym",
+            "--slack-workspace-id",
+            "t01abcdef",
+            "--environment",
+            "prod",
+        ],
         work.path(),
     );
     assert!(out.status.success(), "{}", text(&out));
     for file in ["versions.tf", "environment.tf", "README.md"] {
         assert!(env_dir.join(file).exists(), "{file} missing");
     }
-    assert!(std::fs::read_to_string(env_dir.join("environment.tf")).unwrap().contains("T01ABCDEF"));
+    assert!(std::fs::read_to_string(env_dir.join("environment.tf"))
+        .unwrap()
+        .contains("T01ABCDEF"));
 
     let generate = [
         vec!["--type", "approval-only", "--flow-name", "demo"],
-        vec!["--type", "okta", "--flow-name", "okta-demo", "--okta-domain", "https://acme.okta.com", "--okta-group-id", "00g1234"],
-        vec!["--type", "custom", "--flow-name", "custom-demo", "--target-identifier", "prod-db"],
-        vec!["--type", "pagerduty", "--flow-name", "oncall-demo", "--pagerduty-subdomain", "acme", "--pagerduty-schedule", "prod"],
+        vec![
+            "--type",
+            "okta",
+            "--flow-name",
+            "okta-demo",
+            "--okta-domain",
+            "https://acme.okta.com",
+            "--okta-group-id",
+            "00g1234",
+        ],
+        vec![
+            "--type",
+            "custom",
+            "--flow-name",
+            "custom-demo",
+            "--target-identifier",
+            "prod-db",
+        ],
+        vec![
+            "--type",
+            "pagerduty",
+            "--flow-name",
+            "oncall-demo",
+            "--pagerduty-subdomain",
+            "acme",
+            "--pagerduty-schedule",
+            "prod",
+        ],
     ];
     for flags in &generate {
         let mut args = vec!["generate", "--directory", "sym"];
@@ -63,13 +98,19 @@ fn init_generate_validate_build() {
     assert!(!text(&out).contains("error"), "{}", text(&out));
 
     let cache = data_dir("generated-flows");
-    let out = symflow(&["build", "sym", "--data-dir", cache.to_str().unwrap()], work.path());
+    let out = symflow(
+        &["build", "sym", "--data-dir", cache.to_str().unwrap()],
+        work.path(),
+    );
     let report = text(&out);
     assert!(out.status.success(), "{report}");
     assert!(report.contains("4 flow(s) ready"), "{report}");
 
     // Unchanged flows are not rebuilt.
-    let out = symflow(&["build", "sym", "--data-dir", cache.to_str().unwrap()], work.path());
+    let out = symflow(
+        &["build", "sym", "--data-dir", cache.to_str().unwrap()],
+        work.path(),
+    );
     let report = text(&out);
     assert_eq!(report.matches("unchanged").count(), 4, "{report}");
 }
@@ -151,11 +192,20 @@ fn build_errors_point_at_the_users_file() {
     for (source, location, message) in cases {
         let work = tempfile::tempdir().unwrap();
         write_env(work.path(), source);
-        let out = symflow(&["build", ".", "--data-dir", cache.to_str().unwrap()], work.path());
+        let out = symflow(
+            &["build", ".", "--data-dir", cache.to_str().unwrap()],
+            work.path(),
+        );
         let report = text(&out);
         assert!(!out.status.success(), "{report}");
-        assert!(report.contains(location), "expected {location} in:\n{report}");
-        assert!(report.contains(message), "expected {message:?} in:\n{report}");
+        assert!(
+            report.contains(location),
+            "expected {location} in:\n{report}"
+        );
+        assert!(
+            report.contains(message),
+            "expected {message:?} in:\n{report}"
+        );
         assert!(report.contains("hint:"), "{report}");
     }
 }
@@ -200,14 +250,23 @@ fn run_prints_what_the_flow_decided() {
     // On call: on_request approves by itself, after asking PagerDuty.
     let on_call = run(&["--on-call", "alice@example.com"]);
     assert_eq!(on_call["on_request"]["step"], "approve", "{on_call}");
-    assert_eq!(on_call["on_request"]["kwargs"]["reason"], "Auto-approved: requester is on call");
+    assert_eq!(
+        on_call["on_request"]["kwargs"]["reason"],
+        "Auto-approved: requester is on call"
+    );
     assert_eq!(on_call["capability_calls"][0]["function"], "is_on_call");
-    assert!(on_call.get("get_permissions").is_none(), "auto-approval skips the reducers");
+    assert!(
+        on_call.get("get_permissions").is_none(),
+        "auto-approval skips the reducers"
+    );
 
     // Not on call: the request goes to #sym-requests for a member to approve.
     let waiting = run(&[]);
     assert_eq!(waiting["on_request"], "continue", "{waiting}");
-    assert_eq!(waiting["get_permissions"]["approve_deny"], "Member", "{waiting}");
+    assert_eq!(
+        waiting["get_permissions"]["approve_deny"], "Member",
+        "{waiting}"
+    );
     assert_eq!(
         waiting["get_request_notifications"][0]["destinations"][0]["destination"]["SlackChannel"],
         "#sym-requests",
