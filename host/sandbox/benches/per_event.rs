@@ -10,42 +10,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use symflow_flow_build::{build_flow, BuildOptions, FlowSource, ImportPolicy};
-use symflow_sandbox::recording::{stand_in_user, Recorder, Script};
-use symflow_sandbox::types::{Channel, Event, FlowInfo};
+use symflow_sandbox::recording::{sample_approve_event, Recorder, Script};
 use symflow_sandbox::{EventLimits, FlowComponent, FlowInstance, HookStep, Sandbox, SandboxConfig};
-
-fn event() -> Event {
-    Event {
-        name: "request".into(),
-        run_id: "6f1d1c52-0b43-4a43-9b85-5d0e5d3c9a11".into(),
-        run_srn: "acme:run:approval:latest:6f1d1c52-0b43-4a43-9b85-5d0e5d3c9a11".into(),
-        user: stand_in_user("alice@example.com"),
-        timestamp: "2026-11-28T06:00:00Z".into(),
-        fields_json: r#"{"resource": "prod-db", "reason": "incident 42"}"#.into(),
-        channel: Channel {
-            identifier: Some("#general".into()),
-            channel_type: "slack".into(),
-        },
-        flow: FlowInfo {
-            name: "approval".into(),
-            srn: "acme:flow:approval:latest".into(),
-            label: "Approval".into(),
-            vars_json: r##"{"request_channel": "#sym-requests"}"##.into(),
-            fields: Vec::new(),
-            integrations: Vec::new(),
-            strategy: None,
-            environment_name: "prod".into(),
-        },
-        steps: vec![symflow_sandbox::types::RunStep {
-            event_name: "request".into(),
-            actor: Some(stand_in_user("bob@example.com")),
-            context_json: "{}".into(),
-            output_json: None,
-            timestamp: "2026-11-28T05:59:00Z".into(),
-        }],
-        source_channel: None,
-    }
-}
 
 fn built_approval_flow() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -67,7 +33,7 @@ fn per_event(c: &mut Criterion) {
     let wasm = built_approval_flow();
     let cwasm_dir = wasm.parent().unwrap().join("cwasm-bench");
     let recorder = Recorder::new(Script::default());
-    let event = event();
+    let event = sample_approve_event();
 
     for (label, pooling) in [("pooling", true), ("on-demand", false)] {
         let sandbox = Sandbox::new(&SandboxConfig {

@@ -5,8 +5,7 @@
 
 use std::time::Instant;
 
-use symflow_sandbox::recording::{stand_in_user, Recorder, Script};
-use symflow_sandbox::types::{Channel, Event, FlowInfo};
+use symflow_sandbox::recording::{sample_approve_event, Recorder, Script};
 use symflow_sandbox::{EventLimits, FlowComponent, FlowInstance, HookStep, Sandbox, SandboxConfig};
 
 fn main() -> anyhow::Result<()> {
@@ -24,36 +23,7 @@ fn main() -> anyhow::Result<()> {
     let cache = std::env::temp_dir().join("symflow-event-loop-cwasm");
     let component = FlowComponent::load(&sandbox, "flow", wasm.as_ref(), Some(&cache))?;
     let recorder = Recorder::new(Script::default());
-    let event = Event {
-        name: "approve".into(),
-        run_id: "6f1d1c52-0b43-4a43-9b85-5d0e5d3c9a11".into(),
-        run_srn: "acme:run:approval:latest:6f1d1c52-0b43-4a43-9b85-5d0e5d3c9a11".into(),
-        user: stand_in_user("alice@example.com"),
-        timestamp: "2026-11-28T06:00:00Z".into(),
-        fields_json: r#"{"resource": "prod-db", "reason": "incident 42"}"#.into(),
-        channel: Channel {
-            identifier: Some("#general".into()),
-            channel_type: "slack".into(),
-        },
-        flow: FlowInfo {
-            name: "approval".into(),
-            srn: "acme:flow:approval:latest".into(),
-            label: "Approval".into(),
-            vars_json: r##"{"request_channel": "#sym-requests"}"##.into(),
-            fields: Vec::new(),
-            integrations: Vec::new(),
-            strategy: None,
-            environment_name: "prod".into(),
-        },
-        steps: vec![symflow_sandbox::types::RunStep {
-            event_name: "request".into(),
-            actor: Some(stand_in_user("bob@example.com")),
-            context_json: "{}".into(),
-            output_json: None,
-            timestamp: "2026-11-28T05:59:00Z".into(),
-        }],
-        source_channel: None,
-    };
+    let event = sample_approve_event();
     let mut phases: [Vec<f64>; 4] = Default::default();
     for _ in 0..iterations {
         let t0 = Instant::now();

@@ -14,7 +14,9 @@ use crate::capabilities::{
     AwsLambdaCapability, Capabilities, GithubCapability, HttpCapability, OktaCapability,
     PagerdutyCapability, SecretsCapability, SlackCapability, StoreCapability, UsersCapability,
 };
-use crate::types::{CapabilityError, Destination, User, UserIdentity, UserRole};
+use crate::types::{
+    CapabilityError, Channel, Destination, Event, FlowInfo, RunStep, User, UserIdentity, UserRole,
+};
 
 /// One call a flow made to a capability.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -411,5 +413,40 @@ impl UsersCapability for Recorder {
             ),
         );
         Ok(0)
+    }
+}
+
+/// An `approve` event of the example approval flow (`flows/impls/approval_impl.py`),
+/// with the request step it follows: what the per-event benchmarks run.
+pub fn sample_approve_event() -> Event {
+    Event {
+        name: "approve".into(),
+        run_id: "6f1d1c52-0b43-4a43-9b85-5d0e5d3c9a11".into(),
+        run_srn: "acme:run:approval:latest:6f1d1c52-0b43-4a43-9b85-5d0e5d3c9a11".into(),
+        user: stand_in_user("alice@example.com"),
+        timestamp: "2026-11-28T06:00:00Z".into(),
+        fields_json: r#"{"resource": "prod-db", "reason": "incident 42"}"#.into(),
+        channel: Channel {
+            identifier: Some("#general".into()),
+            channel_type: "slack".into(),
+        },
+        flow: FlowInfo {
+            name: "approval".into(),
+            srn: "acme:flow:approval:latest".into(),
+            label: "Approval".into(),
+            vars_json: r##"{"request_channel": "#sym-requests"}"##.into(),
+            fields: Vec::new(),
+            integrations: Vec::new(),
+            strategy: None,
+            environment_name: "prod".into(),
+        },
+        steps: vec![RunStep {
+            event_name: "request".into(),
+            actor: Some(stand_in_user("bob@example.com")),
+            context_json: "{}".into(),
+            output_json: None,
+            timestamp: "2026-11-28T05:59:00Z".into(),
+        }],
+        source_channel: None,
     }
 }
