@@ -16,8 +16,8 @@ fn main() -> anyhow::Result<()> {
     let env = |name: &str| std::env::var(name).ok();
     let sandbox = Sandbox::new(&SandboxConfig {
         pooling,
-        table_lazy_init: env("SYMFLOW_TABLE_LAZY_INIT").is_none_or(|v| v != "0"),
-        keep_resident_bytes: env("SYMFLOW_KEEP_RESIDENT").map_or(0, |v| v.parse().unwrap()),
+        table_lazy_init: env("SYMFLOW_TABLE_LAZY_INIT").is_some_and(|v| v == "1"),
+        keep_resident_bytes: env("SYMFLOW_KEEP_RESIDENT").map_or(32 << 20, |v| v.parse().unwrap()),
         ..SandboxConfig::default()
     })?;
     let cache = std::env::temp_dir().join("symflow-event-loop-cwasm");
