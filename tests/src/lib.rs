@@ -18,16 +18,20 @@ use symflow_flow_host::catalog::{build_all, CatalogPaths};
 use symflow_flow_host::FlowCatalog;
 use symflow_sandbox::{Sandbox, SandboxConfig};
 use symflow_server::{
-    RunningServer, Server, ServerOptions, SlackSettings, StandInScript, StandIns,
+    Leases, RunningServer, Server, ServerOptions, SlackSettings, StandInScript, StandIns,
 };
 use symflow_slack_fake::requests::{
     inputs, new_trigger_id, ButtonClick, SlackRequest, SlashCommand, ViewSubmission,
 };
 use symflow_slack_fake::{FakeMessage, FakeSlack, FakeUser, RecordedCall};
-use symflow_store::{EventRecord, OutboxItem, OutboxItemId, Store};
+use symflow_store::{EventRecord, OutboxItem, OutboxItemId, Store, Transaction};
 use uuid::Uuid;
 
+pub use database::TestDatabase;
 pub use symflow_slack_fake::DEFAULT_TEAM_ID as TEAM;
+
+pub mod cluster;
+pub mod database;
 
 /// The signing secret the test servers and the test requests share.
 pub const SIGNING_SECRET: &str = "e2e-signing-secret";
@@ -51,6 +55,29 @@ pub mod people {
     /// On call in PagerDuty (per the stand-in script).
     pub const ONCALL: &str = "UONCALL";
     pub const ONCALL_EMAIL: &str = "oncall@example.com";
+}
+
+/// Adds the people of [`people`] to the fake Slack workspace.
+pub fn add_people(slack: &FakeSlack) {
+    for user in [
+        FakeUser::new(people::ALICE, "alice")
+            .email(people::ALICE_EMAIL)
+            .real_name("Alice Requester"),
+        FakeUser::new(people::BOB, "bob")
+            .email("bob@example.com")
+            .real_name("Bob Approver"),
+        FakeUser::new(people::ADMIN, "admin")
+            .email(people::ADMIN_EMAIL)
+            .real_name("Ada Admin"),
+        FakeUser::new(people::GUEST, "guest")
+            .email("guest@partner.example")
+            .guest(),
+        FakeUser::new(people::ONCALL, "oncall")
+            .email(people::ONCALL_EMAIL)
+            .real_name("Otto Oncall"),
+    ] {
+        slack.add_user(user);
+    }
 }
 
 /// A configuration directory, built and loaded.
@@ -153,6 +180,8 @@ pub struct Harness {
     pub slack: FakeSlack,
     server: Option<RunningServer>,
     pub data_dir: tempfile::TempDir,
+    /// Where the state lives: SQLite in `data_dir`, or a schema of its own on PostgreSQL.
+    pub database: TestDatabase,
     pub env: Arc<LoadedEnv>,
     pub stand_ins: StandIns,
     http: reqwest::Client,
@@ -197,25 +226,7 @@ impl Harness {
         .expect("the environment loads");
         let slack = FakeSlack::start().await;
         slack.require_token(BOT_TOKEN);
-        for user in [
-            FakeUser::new(people::ALICE, "alice")
-                .email(people::ALICE_EMAIL)
-                .real_name("Alice Requester"),
-            FakeUser::new(people::BOB, "bob")
-                .email("bob@example.com")
-                .real_name("Bob Approver"),
-            FakeUser::new(people::ADMIN, "admin")
-                .email(people::ADMIN_EMAIL)
-                .real_name("Ada Admin"),
-            FakeUser::new(people::GUEST, "guest")
-                .email("guest@partner.example")
-                .guest(),
-            FakeUser::new(people::ONCALL, "oncall")
-                .email(people::ONCALL_EMAIL)
-                .real_name("Otto Oncall"),
-        ] {
-            slack.add_user(user);
-        }
+        add_people(&slack);
         let stand_ins = StandIns::new(StandInScript {
             on_call: setup.on_call.iter().cloned().collect(),
             ..StandInScript::default()
@@ -224,6 +235,9 @@ impl Harness {
             slack,
             server: None,
             data_dir: tempfile::tempdir().expect("a temporary directory"),
+            database: tokio::task::spawn_blocking(TestDatabase::from_env)
+                .await
+                .expect("the test database is set up"),
             env,
             stand_ins,
             http: reqwest::Client::new(),
@@ -239,6 +253,7 @@ impl Harness {
             sandbox: self.env.sandbox.clone(),
             catalog: self.env.catalog.clone(),
             data_dir: self.data_dir.path().to_path_buf(),
+            database_url: self.database.url(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             slack: SlackSettings {
                 bot_token: Some(BOT_TOKEN.into()),
@@ -247,6 +262,13 @@ impl Harness {
             },
             admins: self.setup.admins.clone(),
             integrations: Arc::new(self.stand_ins.clone()),
+            // A run cut short mid-call by a stop is resumed by its resume timer on PostgreSQL
+            // (see symflow_server::replicas); 5 s keeps restart tests quick, and within one
+            // process a short lease cannot make a call run twice.
+            leases: Leases {
+                in_flight: Duration::from_secs(5),
+                ..Leases::default()
+            },
         })
         .await
         .expect("the server starts");
@@ -385,41 +407,49 @@ impl Harness {
     /// The run as stored now.
     pub fn run(&self, id: Uuid) -> Run {
         let record = self
-            .store()
-            .transaction(|tx| tx.get_run(id))
-            .expect("the store answers")
+            .read(|tx| tx.get_run(id))
             .unwrap_or_else(|| panic!("run {id} is stored"));
         Run::from_json(&record.state_json).expect("a stored run parses")
     }
 
     /// Whether the run is stored at all.
     pub fn run_exists(&self, id: Uuid) -> bool {
-        self.store()
-            .transaction(|tx| tx.get_run(id))
-            .expect("the store answers")
-            .is_some()
+        self.read(|tx| tx.get_run(id)).is_some()
     }
 
     /// The run as stored, read from the data directory while no server runs.
     pub fn run_while_stopped(&self, id: Uuid) -> Run {
         assert!(self.server.is_none(), "the server is running; use `run`");
-        let store = Store::open(self.data_dir.path()).expect("the store opens");
-        let record = store
-            .transaction(|tx| tx.get_run(id))
+        let store = self.open_store();
+        let record = blocking(|| store.transaction(|tx| tx.get_run(id)))
             .expect("the store answers")
             .unwrap_or_else(|| panic!("run {id} is stored"));
         Run::from_json(&record.state_json).expect("a stored run parses")
     }
 
+    /// Runs `f` in one transaction on the server's store, from async test code too (the
+    /// PostgreSQL client blocks, which tokio allows only outside its worker threads' async
+    /// context: see [`blocking`]).
+    pub fn read<T>(&self, f: impl FnOnce(&mut dyn Transaction) -> symflow_store::Result<T>) -> T {
+        let store = self.store();
+        blocking(|| store.transaction(f)).expect("the store answers")
+    }
+
+    /// A handle on the test's database of its own, as another process would open it. Blocks:
+    /// call it outside async code or on PostgreSQL through `spawn_blocking`.
+    pub fn open_store(&self) -> Store {
+        let opened = blocking(|| match self.database.url() {
+            Some(url) => Store::open_url(&url),
+            None => Store::open(self.data_dir.path()),
+        });
+        opened.expect("the store opens")
+    }
+
     /// Every outbox item ever recorded (accepted Slack requests and effects), oldest first.
     pub fn outbox_items(&self) -> Vec<OutboxItem> {
-        let store = self.store();
         let mut items = Vec::new();
         for id in 1.. {
-            match store
-                .transaction(|tx| tx.get_outbox_item(OutboxItemId(id)))
-                .expect("the store answers")
-            {
+            match self.read(|tx| tx.get_outbox_item(OutboxItemId(id))) {
                 Some(item) => items.push(item),
                 None => break,
             }
@@ -500,9 +530,7 @@ impl Harness {
 
     /// The run's audit events, in order.
     pub fn events(&self, id: Uuid) -> Vec<EventRecord> {
-        self.store()
-            .transaction(|tx| tx.events_for_run(id))
-            .expect("the store answers")
+        self.read(|tx| tx.events_for_run(id))
     }
 
     /// The run's audit event types, in order.
@@ -611,6 +639,16 @@ impl Harness {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// Runs `f`, which blocks on the database, from sync or async code: on a tokio worker thread
+/// it runs under `block_in_place` (the tests use the multi-threaded runtime).
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
     }
 }
 

@@ -100,10 +100,7 @@ async fn access_can_be_revoked_before_it_runs_out() {
     assert_eq!(ended.step_outputs["deescalate"]["revoked"], "alice@prod-db");
     h.wait_dm(ALICE, "You revoked your access").await;
     h.wait_card_text(&card, "Access revoked").await;
-    let timers = h
-        .store()
-        .transaction(|tx| tx.timers_for_run(run))
-        .expect("the store answers");
+    let timers = h.read(|tx| tx.timers_for_run(run));
     assert!(
         timers
             .iter()

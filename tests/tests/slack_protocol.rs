@@ -9,16 +9,11 @@ use symflow_server::{Server, ServerOptions, SlackSettings, StandInScript, StandI
 use symflow_slack_fake::requests::{unix_now, url_verification, SlashCommand};
 
 fn nothing_stored(h: &Harness) {
-    let store = h.store();
     let outbox = h.outbox_items();
     assert!(outbox.is_empty(), "no work was recorded: {outbox:?}");
-    let user = store
-        .transaction(|tx| tx.find_user_by_email(symflow_store::DEFAULT_TENANT, ALICE_EMAIL))
-        .expect("the store answers");
+    let user = h.read(|tx| tx.find_user_by_email(symflow_store::DEFAULT_TENANT, ALICE_EMAIL));
     assert!(user.is_none(), "no user was created");
-    let runs = store
-        .transaction(|tx| tx.unfinished_runs(symflow_store::DEFAULT_TENANT, 10))
-        .expect("the store answers");
+    let runs = h.read(|tx| tx.unfinished_runs(symflow_store::DEFAULT_TENANT, 10));
     assert!(runs.is_empty(), "no run was created");
 }
 
@@ -150,10 +145,12 @@ async fn without_slack_credentials_the_server_starts_and_refuses_slack_requests_
         sandbox: env.sandbox.clone(),
         catalog: env.catalog.clone(),
         data_dir: data.path().to_path_buf(),
+        database_url: None,
         listen: "127.0.0.1:0".parse().unwrap(),
         slack: SlackSettings::default(),
         admins: Vec::new(),
         integrations: Arc::new(StandIns::new(StandInScript::default())),
+        leases: Default::default(),
     })
     .await
     .expect("the server starts without credentials");

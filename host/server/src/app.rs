@@ -10,7 +10,7 @@ use symflow_config::Config;
 use symflow_flow_host::FlowCatalog;
 use symflow_sandbox::Sandbox;
 use symflow_slack::{SignatureVerifier, SlackClient, SlackClientConfig};
-use symflow_store::{Store, DEFAULT_TENANT};
+use symflow_store::{Backend, Store, DEFAULT_TENANT};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
@@ -18,6 +18,7 @@ use crate::capabilities::{CapabilityFactory, IntegrationProvider};
 use crate::driver::{Cause, Next, RunLocks, RunRef};
 use crate::flow_calls::FlowRunner;
 use crate::flows::Flows;
+use crate::replicas::Leases;
 use crate::users::Directory;
 use crate::work::Origin;
 
@@ -51,8 +52,11 @@ pub struct ServerOptions {
     pub config: Config,
     pub sandbox: Arc<Sandbox>,
     pub catalog: FlowCatalog,
-    /// Holds `symflow.db`.
+    /// Holds `symflow.db` (unless `database_url` names another database).
     pub data_dir: PathBuf,
+    /// `postgres://…` to keep the state in PostgreSQL, shared with other replicas (issue 8);
+    /// `None`: the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
     /// Where to listen; port 0 picks a free one.
     pub listen: SocketAddr,
     pub slack: SlackSettings,
@@ -60,6 +64,8 @@ pub struct ServerOptions {
     pub admins: Vec<String>,
     /// What backs PagerDuty, Okta, GitHub, Lambda, HTTP and secrets for flows.
     pub integrations: Arc<dyn IntegrationProvider>,
+    /// How long claims last before another replica (or a restart) takes them over.
+    pub leases: Leases,
 }
 
 /// State shared by the HTTP handlers, the worker and the timer loop.
@@ -71,6 +77,7 @@ pub struct App {
     pub directory: Directory,
     pub runner: FlowRunner,
     pub run_locks: RunLocks,
+    pub leases: Leases,
     /// Outbox items were enqueued or finished.
     pub work_ready: Notify,
     /// Timers were scheduled or cancelled.
@@ -131,7 +138,13 @@ impl Server {
     pub async fn start(options: ServerOptions) -> anyhow::Result<RunningServer> {
         let store = {
             let dir = options.data_dir.clone();
-            tokio::task::spawn_blocking(move || Store::open(dir)).await??
+            let url = options.database_url.clone();
+            tokio::task::spawn_blocking(move || match url {
+                Some(url) => Store::open_url(&url),
+                None => Store::open(dir),
+            })
+            .await?
+            .map_err(|e| anyhow::anyhow!("cannot open the store: {e}"))?
         };
         // Each flow's memory cap and time limit come from its vars.
         let mut catalog = options.catalog;
@@ -172,6 +185,7 @@ impl Server {
             slack,
             verifier,
             run_locks: RunLocks::default(),
+            leases: options.leases,
             work_ready: Notify::new(),
             timers_changed: Notify::new(),
             sandbox: options.sandbox.clone(),
@@ -214,10 +228,17 @@ impl Server {
 
 impl App {
     /// Runs cut short by a stop (a flow call in flight, inputs queued) carry on.
+    ///
+    /// On PostgreSQL this does nothing: other replicas may be driving those runs right now, so
+    /// a run cut short is resumed by its resume timer once its flow call's lease runs out
+    /// (see [`crate::replicas`]).
     pub async fn resume_unfinished(
         self: &Arc<Self>,
         tasks: &mut JoinSet<()>,
     ) -> anyhow::Result<()> {
+        if matches!(self.store.backend(), Backend::Postgres(_)) {
+            return Ok(());
+        }
         let runs = self
             .store
             .transaction_async(|tx| tx.unfinished_runs(DEFAULT_TENANT, 10_000))

@@ -9,7 +9,14 @@
 //! outside any transaction; a crash during one leaves the run with `in_flight` set, and
 //! [`crate::app::App::resume_unfinished`] asks the engine to re-issue it on the next start.
 //!
-//! One run is driven by one task at a time in this process ([`RunLocks`]).
+//! One run is driven by one task at a time in this process ([`RunLocks`]). Across replicas
+//! sharing a PostgreSQL database (issue 8, see [`crate::replicas`]) nothing is held between
+//! steps; instead each commit checks the run's version, and a step that lost a race with
+//! another replica's step on the same run is decided again on the run re-read
+//! ([`MAX_CONFLICT_RETRIES`] times at most). The first commit also checks that its cause is
+//! still open: a Slack request or timer that another replica already acted on is dropped
+//! ([`Duplicate`]). While a flow call is in flight the run holds a resume timer
+//! ([`RESUME_TIMER_KIND`]), so a replica that dies mid-call does not leave the run stuck.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -25,6 +32,7 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::flow_calls::EventSlot;
 use crate::flows::RuntimeFlow;
+use crate::replicas::{is_conflict, millis, Duplicate, RESUME_TIMER_KIND};
 use crate::work::{Origin, Work};
 
 /// What caused the input; completed together with the first step it causes.
@@ -55,7 +63,21 @@ impl RunRef {
     }
 }
 
+/// How many times one input is decided again after losing a race with another replica.
+pub const MAX_CONFLICT_RETRIES: u32 = 10;
+
+/// What a commit does with the run's resume timer ([`RESUME_TIMER_KIND`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResumeGuard {
+    Keep,
+    /// A flow call starts: (re)schedule it.
+    Refresh,
+    /// The call ended: cancel it.
+    Clear,
+}
+
 /// The first thing to do with the run.
+#[derive(Clone)]
 pub enum Next {
     Input(Box<Input>),
     /// After a restart: re-issue the flow call the run was waiting for.
@@ -175,7 +197,11 @@ impl App {
         let mut queue = VecDeque::from([first]);
         let mut cause = Some(cause);
         let mut slot = EventSlot::default();
+        // A stored run waiting for a call holds a resume timer.
+        let mut guarded = run.in_flight.is_some();
+        let mut conflicts = 0;
         while let Some(next) = queue.pop_front() {
+            let retry = next.clone();
             let at = now();
             let effects = match next {
                 Next::Input(input) => flow.engine.step(&mut run, *input, at),
@@ -203,9 +229,55 @@ impl App {
                     }),
                 }
             }
-            version = self
-                .commit(&run, flow.name(), version, requester, batch, cause.take())
-                .await?;
+            let guard = if call.is_some() {
+                ResumeGuard::Refresh
+            } else if guarded && batch.persist {
+                ResumeGuard::Clear
+            } else {
+                ResumeGuard::Keep
+            };
+            let step_cause = cause.take();
+            let committed = self
+                .commit(
+                    &run,
+                    flow.name(),
+                    version,
+                    requester,
+                    batch,
+                    step_cause,
+                    guard,
+                )
+                .await;
+            match committed {
+                Ok(new_version) => version = new_version,
+                Err(e) if e.is::<Duplicate>() => {
+                    tracing::info!(run = %run_id, cause = ?step_cause, "input dropped: {e}");
+                    return Ok(());
+                }
+                Err(e) if is_conflict(&e) && conflicts < MAX_CONFLICT_RETRIES => {
+                    conflicts += 1;
+                    tracing::info!(run = %run_id, attempt = conflicts, "the run moved on meanwhile (another replica's step): deciding again on the run as it is now");
+                    let Some(record) = self
+                        .store
+                        .transaction_async(move |tx| tx.get_run(run_id))
+                        .await?
+                    else {
+                        anyhow::bail!("run {run_id} disappeared while it was being driven");
+                    };
+                    run = Run::from_json(&record.state_json)?;
+                    version = Some(record.version);
+                    guarded = run.in_flight.is_some();
+                    cause = step_cause;
+                    queue.push_front(retry);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+            match guard {
+                ResumeGuard::Refresh => guarded = true,
+                ResumeGuard::Clear => guarded = false,
+                ResumeGuard::Keep => {}
+            }
             if let Some((call, event)) = call {
                 let result = self.runner.call(&flow, &run, call, &event, &mut slot).await;
                 queue.push_back(Next::input(Input::FlowReturned { call, result }));
@@ -217,7 +289,7 @@ impl App {
     /// Marks `cause` done on its own (the input changed nothing).
     pub async fn complete(&self, cause: Cause) -> anyhow::Result<()> {
         self.store
-            .transaction_async(move |tx| complete_in(tx, Some(cause)))
+            .transaction_async(move |tx| complete_in(tx, Some(cause)).map(|_| ()))
             .await?;
         Ok(())
     }
@@ -230,6 +302,7 @@ impl App {
         requester: Uuid,
         batch: Batch,
         cause: Option<Cause>,
+        guard: ResumeGuard,
     ) -> anyhow::Result<Option<i64>> {
         let run_id = Uuid::parse_str(&run.id)?;
         let state_json = run.to_json();
@@ -239,6 +312,7 @@ impl App {
         let wakes_worker = !batch.outbox.is_empty();
         let touches_timers = !batch.timers.is_empty();
         let at_ms = symflow_store::now_ms();
+        let resume_at_ms = at_ms.saturating_add(millis(self.leases.in_flight));
         let new_version = self
             .store
             .transaction_async(move |tx| -> anyhow::Result<Option<i64>> {
@@ -262,16 +336,31 @@ impl App {
                 for event in batch.events {
                     events.push(new_event(tx, run_id, event, at_ms)?);
                 }
+                // Checked first: a cause another replica already acted on changes nothing.
+                if !complete_in(tx, cause)? {
+                    return Err(Duplicate.into());
+                }
+                let resume_timer = NewTimer {
+                    run_id,
+                    kind: RESUME_TIMER_KIND.to_string(),
+                    due_at_ms: resume_at_ms,
+                    payload_json: "{}".to_string(),
+                };
                 if !batch.persist {
                     if version.is_some() {
                         for event in &events {
                             tx.append_event(event)?;
                         }
+                        if guard != ResumeGuard::Keep {
+                            tx.cancel_timers_for_run(run_id, Some(RESUME_TIMER_KIND))?;
+                        }
+                        if guard == ResumeGuard::Refresh {
+                            tx.schedule_timer(&resume_timer)?;
+                        }
                     }
                     for item in &outbox {
                         tx.enqueue_outbox(item)?;
                     }
-                    complete_in(tx, cause)?;
                     return Ok(version);
                 }
                 let expected_version = match version {
@@ -310,10 +399,13 @@ impl App {
                     }
                     transition.cancel_timer_kinds.push(kind);
                 }
-                match cause {
-                    Some(Cause::Outbox(item)) => transition.complete_outbox_item = Some(item),
-                    Some(Cause::Timer(timer)) => transition.complete_timer = Some(timer),
-                    Some(Cause::Untracked) | None => {}
+                if guard != ResumeGuard::Keep && !finished {
+                    transition
+                        .cancel_timer_kinds
+                        .push(RESUME_TIMER_KIND.to_string());
+                }
+                if guard == ResumeGuard::Refresh {
+                    transition.schedule_timers.push(resume_timer);
                 }
                 let applied = tx.apply_transition(&transition)?;
                 Ok(Some(applied.new_version))
@@ -329,17 +421,14 @@ impl App {
     }
 }
 
-fn complete_in(tx: &mut dyn Transaction, cause: Option<Cause>) -> symflow_store::Result<()> {
+/// Marks `cause` done; `false` if it was done (or cancelled) already, i.e. acted on by another
+/// replica or an earlier attempt.
+fn complete_in(tx: &mut dyn Transaction, cause: Option<Cause>) -> symflow_store::Result<bool> {
     match cause {
-        Some(Cause::Outbox(item)) => {
-            tx.mark_outbox_done(item)?;
-        }
-        Some(Cause::Timer(timer)) => {
-            tx.complete_timer(timer)?;
-        }
-        Some(Cause::Untracked) | None => {}
+        Some(Cause::Outbox(item)) => tx.mark_outbox_done(item),
+        Some(Cause::Timer(timer)) => tx.complete_timer(timer),
+        Some(Cause::Untracked) | None => Ok(true),
     }
-    Ok(())
 }
 
 /// An engine audit event as a row of the store's event log. The event gets a UUID (spec §7

@@ -24,6 +24,7 @@ pub mod flow_calls;
 pub mod flows;
 pub mod http;
 pub mod inbound;
+pub mod replicas;
 pub mod slack_out;
 pub mod timers;
 pub mod up;
@@ -33,4 +34,5 @@ pub mod worker;
 
 pub use app::{App, RunningServer, Server, ServerOptions, SlackSettings};
 pub use capabilities::{CapabilityFactory, IntegrationProvider, StandInScript, StandIns};
+pub use replicas::Leases;
 pub use up::UpArgs;

@@ -13,11 +13,10 @@ use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::driver::{timer_kind_of, Cause, Next, RunRef};
+use crate::replicas::RESUME_TIMER_KIND;
 use crate::work::Origin;
 
 const BATCH: u32 = 16;
-/// Longer than handling one timer can take (a strategy call included).
-const LEASE_MS: i64 = 120_000;
 /// Looks at the queue at least this often.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
@@ -30,9 +29,11 @@ pub async fn run_timer_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             return;
         }
         let now = symflow_store::now_ms();
+        // Longer than handling one timer can take (a strategy call included).
+        let lease_ms = crate::replicas::millis(app.leases.timer);
         let claimed = app
             .store
-            .transaction_async(move |tx| tx.claim_due_timers(now, BATCH, LEASE_MS))
+            .transaction_async(move |tx| tx.claim_due_timers(now, BATCH, lease_ms))
             .await;
         let timers = match claimed {
             Ok(timers) => timers,
@@ -71,6 +72,21 @@ pub async fn run_timer_loop(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 }
 
 async fn fire(app: &Arc<App>, timer: Timer) {
+    if timer.kind == RESUME_TIMER_KIND {
+        tracing::info!(run = %timer.run_id, "a flow call's lease ran out (its replica stopped?): resuming the run");
+        if let Err(e) = app
+            .drive(
+                RunRef::Existing(timer.run_id),
+                Next::Resume,
+                Origin::default(),
+                Cause::Timer(timer.id),
+            )
+            .await
+        {
+            tracing::error!(run = %timer.run_id, "resuming the run failed (tried again after the timer's lease): {e:#}");
+        }
+        return;
+    }
     let Some(kind) = timer_kind_of(&timer.payload_json) else {
         tracing::error!(timer = %timer.id, run = %timer.run_id, "unreadable timer; completed without acting");
         let _ = app.complete(Cause::Timer(timer.id)).await;

@@ -15,6 +15,7 @@ use symflow_sandbox::{Sandbox, SandboxConfig};
 
 use crate::app::{missing_settings, RunningServer, Server, ServerOptions, SlackSettings};
 use crate::capabilities::{StandInScript, StandIns};
+use crate::replicas::Leases;
 
 #[derive(Args, Debug, Clone)]
 pub struct UpArgs {
@@ -30,6 +31,15 @@ pub struct UpArgs {
     /// Where the database and build caches live (default: `<DIR>/.symflow`).
     #[arg(long, env = "SYMFLOW_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Keep the state in PostgreSQL (`postgres://user:password@host:port/database`) instead
+    /// of the SQLite file in the data directory; several replicas may share one database.
+    #[arg(long, env = "SYMFLOW_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Seconds a replica's claim on a Slack request, a timer or a flow call lasts: when it
+    /// dies, another replica takes its work over after this long (default: 60 for requests,
+    /// 120 for timers and flow calls). Keep it longer than a flow call can take.
+    #[arg(long, env = "SYMFLOW_LEASE_SECONDS")]
+    pub lease_seconds: Option<u64>,
     /// Slack Web API base URL, for tests and emulators (default: https://slack.com/api/).
     #[arg(long, env = "SLACK_API_URL")]
     pub slack_api_url: Option<String>,
@@ -144,10 +154,15 @@ pub async fn serve_built(
         sandbox,
         catalog,
         data_dir: args.data_dir(),
+        database_url: args.database_url.clone().filter(|u| !u.trim().is_empty()),
         listen: SocketAddr::new(args.host, args.port),
         slack: slack.clone(),
         admins: args.admins.clone(),
         integrations: Arc::new(StandIns::new(script)),
+        leases: args
+            .lease_seconds
+            .map(|s| Leases::all(std::time::Duration::from_secs(s.max(1))))
+            .unwrap_or_default(),
     })
     .await?;
     let flows: Vec<String> = server
@@ -166,6 +181,9 @@ pub async fn serve_built(
         "  Slack request URLs: /slack/commands (slash command), /slack/interactivity, /slack/events; health: /healthz"
     );
     eprintln!("  data: {}", args.data_dir().display());
+    if let Some(url) = &args.database_url {
+        eprintln!("  database: {}", redact_database_url(url));
+    }
     if let Some(url) = &slack.api_base_url {
         eprintln!("  Slack Web API: {url}");
     }
@@ -176,4 +194,35 @@ pub async fn serve_built(
         eprintln!("  note: no admins (SYMFLOW_ADMINS / --admin); flows that let only admins approve cannot be approved");
     }
     Ok(server)
+}
+
+/// `url` without its password, for printing.
+pub fn redact_database_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_database_url;
+
+    #[test]
+    fn a_printed_database_url_hides_the_password() {
+        assert_eq!(
+            redact_database_url("postgres://symflow:s3cret@db:5432/symflow"),
+            "postgres://symflow:***@db:5432/symflow"
+        );
+        assert_eq!(
+            redact_database_url("postgres://db/symflow"),
+            "postgres://db/symflow"
+        );
+    }
 }

@@ -17,8 +17,6 @@ use crate::work::Work;
 
 /// Items carried out at once.
 const CONCURRENCY: usize = 16;
-/// How long a claim lasts before another worker may take the item (a crash mid-item).
-const LEASE_MS: i64 = 60_000;
 /// Looks for work at least this often even without a wake-up (retries coming due).
 const POLL: Duration = Duration::from_millis(500);
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -49,10 +47,12 @@ pub async fn run_outbox_worker(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             Err(_) => return,
         };
         let limit = 1 + slots.available_permits() as u32;
+        // How long a claim lasts before another worker may take the item (a crash mid-item).
+        let lease_ms = crate::replicas::millis(app.leases.outbox);
         let claimed = app
             .store
             .transaction_async(move |tx| {
-                tx.claim_pending_outbox(symflow_store::now_ms(), limit, LEASE_MS)
+                tx.claim_pending_outbox(symflow_store::now_ms(), limit, lease_ms)
             })
             .await;
         let items = match claimed {

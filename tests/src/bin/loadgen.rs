@@ -12,6 +12,17 @@
 //! ```text
 //! cargo run --release -p symflow-e2e --bin loadgen -- --rate 200 --seconds 20
 //! ```
+//!
+//! With `--full-runs N` it measures whole runs instead (issue 8): `--replicas K` `replica`
+//! processes over one PostgreSQL database (`SYMFLOW_TEST_DATABASE_URL`, a fresh schema), Slack
+//! requests handed to them round-robin, and `--concurrency C` simulated people each doing
+//! `/sym req breakglass` → submit → Approve → wait until access is granted, until N runs
+//! are escalated; it reports runs per second and per-run latency.
+//!
+//! ```text
+//! cargo build --release -p symflow-e2e --bins
+//! SYMFLOW_TEST_DATABASE_URL=postgres://… target/release/loadgen --full-runs 200 --replicas 3
+//! ```
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,6 +53,15 @@ struct Args {
     /// Pending requests whose cards are clicked in turn.
     #[arg(long, default_value_t = 20)]
     runs: usize,
+    /// Measure N whole request → approve → escalate runs instead of click acks.
+    #[arg(long)]
+    full_runs: Option<usize>,
+    /// With --full-runs: replica processes sharing the PostgreSQL database.
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
+    /// With --full-runs: runs in progress at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
 }
 
 struct Target {
@@ -66,6 +86,9 @@ fn ms(d: Duration) -> String {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(runs) = args.full_runs {
+        return full_runs::measure(runs, args.replicas, args.concurrency).await;
+    }
     let mut harness = None;
     let target = match (&args.url, &args.secret) {
         (Some(url), Some(secret)) => Target {
@@ -204,4 +227,124 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `--full-runs`: throughput of whole runs over one or several replicas.
+mod full_runs {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use symflow_e2e::cluster::{Cluster, Replica};
+    use symflow_e2e::database::DATABASE_URL_VARIABLE;
+    use symflow_e2e::{add_people, blocking, breakglass_fields, env, TestDatabase, BOT_TOKEN};
+    use symflow_engine::RunStatus;
+    use symflow_slack_fake::FakeSlack;
+    use symflow_store::Store;
+
+    use super::{ms, percentile};
+
+    pub async fn measure(runs: usize, replicas: usize, concurrency: usize) -> anyhow::Result<()> {
+        let server_url = std::env::var(DATABASE_URL_VARIABLE).map_err(|_| {
+            anyhow::anyhow!("--full-runs needs PostgreSQL: set {DATABASE_URL_VARIABLE}")
+        })?;
+        let exe = std::env::current_exe()?
+            .parent()
+            .map(|dir| dir.join("replica"))
+            .filter(|path| path.exists())
+            .ok_or_else(|| anyhow::anyhow!("the replica binary is not next to loadgen: cargo build --release -p symflow-e2e --bins"))?;
+        tokio::task::spawn_blocking(|| env("e2e")).await?;
+        let database = blocking(|| TestDatabase::postgres(&server_url));
+        let database_url = database.url().expect("PostgreSQL");
+        let slack = FakeSlack::start().await;
+        slack.require_token(BOT_TOKEN);
+        add_people(&slack);
+        let logs = tempfile::tempdir()?;
+        let mut started = Vec::new();
+        for i in 0..replicas.max(1) {
+            started.push(Replica::start(
+                Path::new(&exe),
+                &database_url,
+                &slack.base_url(),
+                60,
+                logs.path(),
+                i,
+            ));
+        }
+        for replica in &mut started {
+            replica.wait_listening().await;
+        }
+        let store = blocking(|| Store::open_url(&database_url))?;
+        let cluster = Arc::new(Cluster {
+            replicas: started,
+            next: AtomicUsize::new(0),
+            http: reqwest::Client::new(),
+            slack,
+            store,
+        });
+        eprintln!(
+            "{runs} runs (request → approve → escalated), {concurrency} at once, over {} replica(s) on PostgreSQL",
+            cluster.replicas.len()
+        );
+        let next = Arc::new(AtomicUsize::new(0));
+        let latencies = Arc::new(std::sync::Mutex::new(Vec::with_capacity(runs)));
+        let began = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..concurrency.max(1) {
+            let (cluster, next, latencies) = (cluster.clone(), next.clone(), latencies.clone());
+            workers.push(tokio::spawn(async move {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= runs {
+                        return done;
+                    }
+                    let at = Instant::now();
+                    let run = cluster
+                        .request(
+                            "breakglass",
+                            &breakglass_fields(&format!("load {i}"), "1h"),
+                            None,
+                        )
+                        .await;
+                    cluster.approve(run).await;
+                    cluster
+                        .wait_run(run, "escalated", |r| r.status == RunStatus::Escalated)
+                        .await;
+                    latencies.lock().unwrap().push(at.elapsed());
+                    done.push(run);
+                }
+            }));
+        }
+        let mut all = Vec::new();
+        for worker in workers {
+            all.extend(worker.await?);
+        }
+        let took = began.elapsed();
+        let mut sorted = latencies.lock().unwrap().clone();
+        sorted.sort();
+        println!(
+            "replicas: {}  runs: {}  in {:.1} s  →  {:.1} runs/s",
+            cluster.replicas.len(),
+            all.len(),
+            took.as_secs_f64(),
+            all.len() as f64 / took.as_secs_f64()
+        );
+        println!(
+            "per run (command → escalated): median {}  p90 {}  p99 {}  max {}",
+            ms(percentile(&sorted, 50.0)),
+            ms(percentile(&sorted, 90.0)),
+            ms(percentile(&sorted, 99.0)),
+            ms(sorted.last().copied().unwrap_or(Duration::ZERO)),
+        );
+        let doubled = all
+            .iter()
+            .filter(|run| cluster.count(**run, "escalate") != 1)
+            .count();
+        println!("runs not escalated exactly once: {doubled}");
+        drop(cluster);
+        drop(database);
+        Ok(())
+    }
 }
