@@ -51,12 +51,44 @@ pub(crate) fn resolve_path(dir: &Path, written: &str) -> PathBuf {
     resolved
 }
 
+/// Largest file `file(...)` / `templatefile(...)` reads: 16 MiB, far above any flow's `impl.py`.
+pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
+
 fn read_relative(written: &str) -> Result<String, String> {
+    use std::io::Read;
+
     let path = BASE_DIR.with(|cell| match &*cell.borrow() {
         Some(dir) => resolve_path(dir, written),
         None => PathBuf::from(written),
     });
-    std::fs::read_to_string(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))
+    let cannot = |err: std::io::Error| format!("cannot read {}: {err}", path.display());
+    // Only regular files: `/dev/zero` would never end and a FIFO or `/dev/stdin` would block
+    // the load forever (found by fuzzing the loader).
+    let metadata = std::fs::metadata(&path).map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "cannot read {}: it is not a regular file (a directory, device or pipe); point \
+             file() at a file in the configuration directory",
+            path.display()
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "cannot read {}: it is larger than {} MiB",
+            path.display(),
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "cannot read {}: stream did not contain valid UTF-8",
+            path.display()
+        )
+    })
 }
 
 /// Registers every supported function into `ctx`.
@@ -408,5 +440,28 @@ mod tests {
         std::fs::write(dir.path().join("impls/a.py"), "x = 1\n").unwrap();
         let _guard = BaseDirGuard::set(dir.path());
         assert_eq!(eval(r#"file("./impls/a.py")"#), Value::from("x = 1\n"));
+    }
+
+    fn eval_err(expr: &str) -> String {
+        let mut ctx = Context::new();
+        register(&mut ctx);
+        let expr: hcl::Expression = expr.parse().unwrap();
+        expr.evaluate(&ctx).unwrap_err().to_string()
+    }
+
+    /// Regression (fuzzing the loader): `file("/dev/zero")` read forever and a directory or
+    /// pipe could block; only regular files are read now, and at most 16 MiB of them.
+    #[test]
+    fn file_refuses_devices_directories_and_huge_files() {
+        let error = eval_err(r#"file("/dev/zero")"#);
+        assert!(error.contains("not a regular file"), "{error}");
+        let dir = tempfile::tempdir().unwrap();
+        let _guard = BaseDirGuard::set(dir.path());
+        let error = eval_err(r#"file(".")"#);
+        assert!(error.contains("not a regular file"), "{error}");
+        let big = std::fs::File::create(dir.path().join("big.py")).unwrap();
+        big.set_len(MAX_FILE_BYTES + 1).unwrap();
+        let error = eval_err(r#"templatefile("big.py", {})"#);
+        assert!(error.contains("larger than 16 MiB"), "{error}");
     }
 }

@@ -85,7 +85,8 @@
 //! Modules, one job each: [`spec`] (the flow as the engine sees it), [`flow`] (calls
 //! into the flow's Python and their answers), [`run`] (the persisted run), [`machine`]
 //! (the state machine), [`permissions`], [`notifications`], [`duration`], [`fields`],
-//! [`audit`], [`text`] (every sentence shown to people), [`views`] (Slack Block Kit).
+//! [`audit`], [`text`] (every sentence shown to people), [`views`] (Slack Block Kit),
+//! [`returned`] (what a flow returned, decoded and bounded before it is trusted).
 
 pub mod audit;
 pub mod duration;
@@ -95,6 +96,7 @@ pub mod flow;
 pub mod machine;
 pub mod notifications;
 pub mod permissions;
+pub mod returned;
 pub mod run;
 pub mod spec;
 pub mod text;

@@ -9,10 +9,11 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+use symflow_engine::returned;
 use symflow_engine::{
     Approvers, Destination, ErrorKind, EventInfo, FlowCall, FlowError, FlowValue, Notification,
-    Permission, RequestDestination, RequestPermission, Run, Step, Transition,
+    Permission, RequestDestination, RequestPermission, Run, Step,
 };
 use symflow_sandbox::types;
 use symflow_sandbox::{FlowInstance, HookStep, SandboxError};
@@ -115,25 +116,28 @@ fn dispatch(
     wit_event: &types::Event,
 ) -> Result<FlowValue, FlowError> {
     let forward = event.forward.as_ref().map(forward_context);
+    let handler = call.handler_name();
     match call {
-        FlowCall::GetPermissions => instance
-            .get_permissions(wit_event)
-            .map(|p| FlowValue::Permissions(permission(&p)))
-            .map_err(sandbox_error),
-        FlowCall::GetRequestNotifications => instance
-            .get_request_notifications(wit_event)
-            .map(|list| FlowValue::Notifications(list.iter().map(notification).collect()))
-            .map_err(sandbox_error),
-        FlowCall::GetApprovers => instance
-            .get_approvers(wit_event)
-            .map(|a| {
-                FlowValue::Approvers(Approvers {
-                    notifications: a.notifications.iter().map(notification).collect(),
-                    continue_on_delivery_failure: a.continue_on_delivery_failure,
-                    continue_on_timeout: a.continue_on_timeout,
-                })
-            })
-            .map_err(sandbox_error),
+        FlowCall::GetPermissions => {
+            let p = instance.get_permissions(wit_event).map_err(sandbox_error)?;
+            returned::permissions(&handler, permission(&p)).map(FlowValue::Permissions)
+        }
+        FlowCall::GetRequestNotifications => {
+            let list = instance
+                .get_request_notifications(wit_event)
+                .map_err(sandbox_error)?;
+            returned::notifications(&handler, list.iter().map(notification).collect())
+                .map(FlowValue::Notifications)
+        }
+        FlowCall::GetApprovers => {
+            let a = instance.get_approvers(wit_event).map_err(sandbox_error)?;
+            let approvers = Approvers {
+                notifications: a.notifications.iter().map(notification).collect(),
+                continue_on_delivery_failure: a.continue_on_delivery_failure,
+                continue_on_timeout: a.continue_on_timeout,
+            };
+            returned::approvers(&handler, approvers).map(FlowValue::Approvers)
+        }
         FlowCall::On(step) => {
             let Some(hook) = hook_step(step) else {
                 return Err(not_supported(&call));
@@ -141,7 +145,7 @@ fn dispatch(
             instance
                 .on_hook(hook, wit_event, forward.as_ref())
                 .map_err(sandbox_error)?
-                .map(|t| transition(&call, &t))
+                .map(|t| returned::transition(&handler, returned_transition(t)))
                 .transpose()
                 .map(FlowValue::Transition)
         }
@@ -172,9 +176,14 @@ fn dispatch(
                 instance.deescalate(&integration, &target, wit_event)
             }
             .map_err(sandbox_error)?;
-            Ok(FlowValue::StepOutput(
-                output.and_then(|text| serde_json::from_str(&text).ok()),
-            ))
+            // The strategy has already granted or removed access: failing the call now would
+            // leave that access unrecorded (and, for escalate, never scheduled for removal).
+            // An unreadable or oversize output is dropped instead, and said so in the log.
+            let output = returned::step_output(&handler, output.as_deref()).unwrap_or_else(|e| {
+                tracing::warn!(flow = flow.name(), call = %handler, "the step output was dropped: {}", e.message);
+                None
+            });
+            Ok(FlowValue::StepOutput(output))
         }
     }
 }
@@ -381,26 +390,13 @@ fn forward_context(f: &symflow_engine::ForwardContext) -> types::ForwardContext 
     }
 }
 
-fn transition(call: &FlowCall, t: &types::Transition) -> Result<Transition, FlowError> {
-    let step = Step::parse(&t.step).ok_or_else(|| {
-        FlowError::new(
-            ErrorKind::InvalidReturn,
-            format!(
-                "{} returned ApprovalTemplate step {:?}, which symflow does not know",
-                call.handler_name(),
-                t.step
-            ),
-        )
-    })?;
-    let kwargs = match serde_json::from_str::<Value>(&t.kwargs_json) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    Ok(Transition {
-        step,
-        message: t.message.clone(),
-        target_srn: t.target_srn.clone(),
+/// The WIT transition as undecoded values; [`returned::transition`] checks and decodes them.
+fn returned_transition(t: types::Transition) -> returned::ReturnedTransition {
+    returned::ReturnedTransition {
+        step: t.step,
+        message: t.message,
+        target_srn: t.target_srn,
         duration: t.duration,
-        kwargs,
-    })
+        kwargs_json: t.kwargs_json,
+    }
 }

@@ -1,0 +1,4 @@
+resource "sym_flow" "f" {
+  name           = "f"
+  implementation = file("/dev/zero")
+}
