@@ -27,6 +27,8 @@ use symflow_slack_fake::{FakeMessage, FakeSlack, FakeUser, RecordedCall};
 use symflow_store::{EventRecord, OutboxItem, OutboxItemId, Store};
 use uuid::Uuid;
 
+pub mod services;
+
 pub use symflow_slack_fake::DEFAULT_TEAM_ID as TEAM;
 
 /// The signing secret the test servers and the test requests share.
@@ -146,6 +148,8 @@ pub struct Setup {
     pub on_call: Vec<String>,
     /// E-mails of symflow admins.
     pub admins: Vec<String>,
+    /// Real integration clients pointed at fake services, instead of the stand-ins.
+    pub services: Option<services::ServiceSetup>,
 }
 
 /// A fake Slack and a symflow server talking to it, on a fresh data directory.
@@ -246,7 +250,10 @@ impl Harness {
                 api_base_url: Some(self.slack.base_url()),
             },
             admins: self.setup.admins.clone(),
-            integrations: Arc::new(self.stand_ins.clone()),
+            integrations: match &self.setup.services {
+                Some(services) => services.provider(&self.env.config),
+                None => Arc::new(self.stand_ins.clone()),
+            },
         })
         .await
         .expect("the server starts");
