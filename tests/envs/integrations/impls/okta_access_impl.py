@@ -29,9 +29,9 @@ def on_request(event):
 
 @hook
 def after_escalate(event):
-    slack.send_message(slack.channel("#sym-audit"), f"{event.user.email} now has {event.payload.fields['target'].name}")
+    slack.send_message(slack.channel("#sym-audit"), f"{event.get_actor('request').email} now has {event.payload.fields['target'].name}")
 
 
 @hook
 def after_deescalate(event):
-    slack.send_message(slack.channel("#sym-audit"), f"{event.user.email} no longer has {event.payload.fields['target'].name}")
+    slack.send_message(slack.channel("#sym-audit"), f"{event.get_actor('request').email} no longer has {event.payload.fields['target'].name}")
