@@ -27,6 +27,8 @@ use symflow_slack_fake::{FakeMessage, FakeSlack, FakeUser, RecordedCall};
 use symflow_store::{EventRecord, OutboxItem, OutboxItemId, Store, Transaction};
 use uuid::Uuid;
 
+pub mod services;
+
 pub use database::TestDatabase;
 pub use symflow_slack_fake::DEFAULT_TEAM_ID as TEAM;
 
@@ -173,6 +175,8 @@ pub struct Setup {
     pub on_call: Vec<String>,
     /// E-mails of symflow admins.
     pub admins: Vec<String>,
+    /// Real integration clients pointed at fake services, instead of the stand-ins.
+    pub services: Option<services::ServiceSetup>,
 }
 
 /// A fake Slack and a symflow server talking to it, on a fresh data directory.
@@ -261,7 +265,10 @@ impl Harness {
                 api_base_url: Some(self.slack.base_url()),
             },
             admins: self.setup.admins.clone(),
-            integrations: Arc::new(self.stand_ins.clone()),
+            integrations: match &self.setup.services {
+                Some(services) => services.provider(&self.env.config),
+                None => Arc::new(self.stand_ins.clone()),
+            },
             // A run cut short mid-call by a stop is resumed by its resume timer on PostgreSQL
             // (see symflow_server::replicas); 5 s keeps restart tests quick, and within one
             // process a short lease cannot make a call run twice.

@@ -12,6 +12,7 @@ fn admins() -> Setup {
     Setup {
         admins: vec![ADMIN_EMAIL.into()],
         on_call: vec![ONCALL_EMAIL.into()],
+        ..Setup::default()
     }
 }
 

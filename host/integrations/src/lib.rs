@@ -268,55 +268,28 @@ pub fn capabilities_for<'a>(
     for integration in integrations {
         grant_secrets_and_hosts(config, integration, &mut granted, &mut allow);
         let ty = integration.integration_type.as_str();
+        let (bridge, users) = (options.bridge.clone(), options.users.clone());
         let taken = match ty {
-            "pagerduty" if caps.pagerduty.is_none() => {
-                caps.pagerduty = Some(Arc::new(pagerduty::PagerDutyCapability::new(
-                    pagerduty_client(config, integration, secrets.clone(), options),
-                    options.bridge.clone(),
-                    options.users.clone(),
-                )));
-                true
-            }
-            "okta" if caps.okta.is_none() => {
-                match okta_client(config, integration, secrets.clone(), options) {
-                    Ok(client) => {
-                        caps.okta = Some(Arc::new(okta::OktaCapability::new(
-                            client,
-                            options.bridge.clone(),
-                            options.users.clone(),
-                        )));
-                        true
-                    }
-                    Err(err) => {
-                        tracing::warn!(integration = %integration.name, "okta integration not usable: {err}");
-                        true
-                    }
-                }
-            }
-            "github" if caps.github.is_none() => {
-                match github_client(config, integration, secrets.clone(), options) {
-                    Ok(client) => {
-                        caps.github = Some(Arc::new(github::GitHubCapability::new(
-                            client,
-                            options.bridge.clone(),
-                            options.users.clone(),
-                        )));
-                        true
-                    }
-                    Err(err) => {
-                        tracing::warn!(integration = %integration.name, "github integration not usable: {err}");
-                        true
-                    }
-                }
-            }
-            _ if is_aws(integration) && caps.aws_lambda.is_none() => {
-                caps.aws_lambda = Some(Arc::new(aws::lambda::LambdaCapability::new(
-                    aws::lambda::Lambda::new(aws_client(integration, options)),
-                    options.bridge.clone(),
-                )));
-                true
-            }
-            "pagerduty" | "okta" | "github" => false,
+            "pagerduty" => fill(&mut caps.pagerduty, integration, || {
+                let client = pagerduty_client(config, integration, secrets.clone(), options);
+                Ok(Arc::new(pagerduty::PagerDutyCapability::new(
+                    client, bridge, users,
+                )))
+            }),
+            "okta" => fill(&mut caps.okta, integration, || {
+                let client = okta_client(config, integration, secrets.clone(), options)?;
+                Ok(Arc::new(okta::OktaCapability::new(client, bridge, users)))
+            }),
+            "github" => fill(&mut caps.github, integration, || {
+                let client = github_client(config, integration, secrets.clone(), options)?;
+                Ok(Arc::new(github::GitHubCapability::new(
+                    client, bridge, users,
+                )))
+            }),
+            _ if is_aws(integration) => fill(&mut caps.aws_lambda, integration, || {
+                let client = aws::lambda::Lambda::new(aws_client(integration, options));
+                Ok(Arc::new(aws::lambda::LambdaCapability::new(client, bridge)))
+            }),
             _ => true,
         };
         if !taken {
@@ -337,6 +310,28 @@ pub fn capabilities_for<'a>(
         options.bridge.clone(),
     )));
     caps
+}
+
+/// Fills an empty capability `slot` with what `build` makes of `integration` (a client it
+/// cannot build is logged and leaves the slot empty: the flow gets `not-granted`). `false`
+/// when the slot was already taken by an earlier integration of the same type.
+fn fill<T: ?Sized>(
+    slot: &mut Option<Arc<T>>,
+    integration: &Integration,
+    build: impl FnOnce() -> Result<Arc<T>, IntegrationError>,
+) -> bool {
+    if slot.is_some() {
+        return false;
+    }
+    match build() {
+        Ok(capability) => *slot = Some(capability),
+        Err(err) => tracing::warn!(
+            integration = %integration.name,
+            "{} integration not usable: {err}",
+            integration.integration_type
+        ),
+    }
+    true
 }
 
 fn grant_secrets_and_hosts(

@@ -5,9 +5,9 @@
 //! * `users` and `store` are symflow's own: backed by the store, scoped to the tenant.
 //! * Everything else comes from an [`IntegrationProvider`], and only when the flow's
 //!   `sym_environment` declares an integration of that type (PagerDuty, Okta, GitHub, AWS
-//!   Lambda). Today the provider is [`StandIns`], the sandbox's recording stand-ins
-//!   answering from a [`StandInScript`]; the real clients (`host/integrations`) plug in by
-//!   implementing [`IntegrationProvider`].
+//!   Lambda). `symflow up` uses the real clients of `host/integrations`
+//!   ([`crate::integrations::ServiceIntegrations`]); tests may use [`StandIns`], the
+//!   sandbox's recording stand-ins answering from a [`StandInScript`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -16,6 +16,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 use symflow_engine::Run;
+use symflow_integrations::{BuiltinStrategy, IntegrationError};
 use symflow_sandbox::capabilities::{
     AwsLambdaCapability, GithubCapability, HttpCapability, OktaCapability, PagerdutyCapability,
     SecretsCapability, SlackCapability, StoreCapability, UsersCapability,
@@ -61,6 +62,36 @@ pub trait IntegrationProvider: Send + Sync {
     fn http(&self, flow: &RuntimeFlow) -> Option<Arc<dyn HttpCapability>>;
     /// Values of the secrets the flow's integrations reference.
     fn secrets(&self, flow: &RuntimeFlow) -> Option<Arc<dyn SecretsCapability>>;
+
+    /// Everything `flow` gets from its integrations for one event (`users` is the host's
+    /// user store, for providers that turn service people into Sym users). The default asks
+    /// the per-integration methods above.
+    fn capabilities(&self, flow: &RuntimeFlow, _users: Arc<dyn UsersCapability>) -> Capabilities {
+        let mut caps = Capabilities::none();
+        for integration in flow.integrations.values() {
+            match integration.integration_type.as_str() {
+                "pagerduty" => caps.pagerduty = self.pagerduty(flow, integration),
+                "okta" => caps.okta = self.okta(flow, integration),
+                "github" => caps.github = self.github(flow, integration),
+                "aws_lambda" | "permission_context" => {
+                    caps.aws_lambda = self.aws_lambda(flow, integration)
+                }
+                _ => {}
+            }
+        }
+        caps.http = self.http(flow);
+        caps.secrets = self.secrets(flow);
+        caps
+    }
+
+    /// The host-run access strategy of `flow` (`okta`, `github`, `aws_sso`, `aws_iam`,
+    /// `aws_lambda`, `http`); `Ok(None)` when this provider runs none for it.
+    fn access_strategy(
+        &self,
+        _flow: &RuntimeFlow,
+    ) -> Result<Option<Box<dyn BuiltinStrategy>>, IntegrationError> {
+        Ok(None)
+    }
 }
 
 /// Scripted answers for the stand-ins, read from a JSON file (`symflow up
@@ -195,24 +226,17 @@ impl CapabilityFactory {
             flow: flow.map(|f| f.name().to_string()),
         });
         caps.users = Some(symflow.clone());
-        caps.store = Some(symflow);
+        caps.store = Some(symflow.clone());
         let Some(flow) = flow else {
             return caps;
         };
-        for integration in flow.integrations.values() {
-            let p = &self.integrations;
-            match integration.integration_type.as_str() {
-                "pagerduty" => caps.pagerduty = p.pagerduty(flow, integration),
-                "okta" => caps.okta = p.okta(flow, integration),
-                "github" => caps.github = p.github(flow, integration),
-                "aws_lambda" | "permission_context" => {
-                    caps.aws_lambda = p.aws_lambda(flow, integration)
-                }
-                _ => {}
-            }
-        }
-        caps.http = self.integrations.http(flow);
-        caps.secrets = self.integrations.secrets(flow);
+        let from_integrations = self.integrations.capabilities(flow, symflow.clone());
+        caps.pagerduty = from_integrations.pagerduty;
+        caps.okta = from_integrations.okta;
+        caps.github = from_integrations.github;
+        caps.aws_lambda = from_integrations.aws_lambda;
+        caps.http = from_integrations.http;
+        caps.secrets = from_integrations.secrets;
         caps
     }
 }

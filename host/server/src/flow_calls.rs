@@ -21,6 +21,7 @@ use symflow_store::Store;
 
 use crate::capabilities::CapabilityFactory;
 use crate::flows::{RuntimeFlow, STRATEGY_HANDLER};
+use crate::host_strategies;
 use crate::users::{actor_from_wit, wit_user};
 
 /// The instance of the event being processed, if one is alive.
@@ -83,13 +84,7 @@ impl FlowRunner {
         if matches!(call, FlowCall::Escalate | FlowCall::Deescalate)
             && !flow.defines(STRATEGY_HANDLER)
         {
-            let kind = flow.strategy_type.as_deref().unwrap_or("unknown");
-            return Err(FlowError::new(
-                ErrorKind::Sandbox,
-                format!(
-                    "symflow cannot grant or remove access with a `{kind}` strategy yet; only `custom` strategies (a Python AccessStrategy) run today"
-                ),
-            ));
+            return self.call_host_strategy(flow, run, call, event);
         }
         let wit_event = wit_event(flow, run, event, &self.store);
         if live.is_none() {
@@ -105,6 +100,42 @@ impl FlowRunner {
             tracing::info!(flow = flow.name(), run = %run.id, call = %call.handler_name(), output = %log.text.trim_end(), "flow output");
         }
         result
+    }
+}
+
+impl FlowRunner {
+    /// Escalate / deescalate of a strategy the host runs (`okta`, `github`, `aws_*`, `http`).
+    fn call_host_strategy(
+        &self,
+        flow: &RuntimeFlow,
+        run: &Run,
+        call: FlowCall,
+        event: &EventInfo,
+    ) -> Result<FlowValue, FlowError> {
+        let kind = flow.strategy_type.as_deref().unwrap_or("unknown");
+        let strategy = self
+            .capabilities
+            .integrations
+            .access_strategy(flow)
+            .map_err(|e| host_strategies::flow_error(&e))?
+            .ok_or_else(|| {
+                FlowError::new(
+                    ErrorKind::Sandbox,
+                    format!(
+                        "this symflow server cannot grant or remove access with a `{kind}` strategy: it runs `custom` strategies (a Python AccessStrategy) and, with its real integrations, okta, github, aws_sso, aws_iam, aws_lambda and http"
+                    ),
+                )
+            })?;
+        let output = host_strategies::run_blocking(
+            &self.capabilities.handle,
+            &self.store,
+            strategy.as_ref(),
+            flow,
+            run,
+            call,
+            event,
+        )?;
+        Ok(FlowValue::StepOutput(Some(output)))
     }
 }
 

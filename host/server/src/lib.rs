@@ -22,8 +22,10 @@ pub mod driver;
 pub mod effects;
 pub mod flow_calls;
 pub mod flows;
+pub mod host_strategies;
 pub mod http;
 pub mod inbound;
+pub mod integrations;
 pub mod replicas;
 pub mod slack_out;
 pub mod timers;
@@ -34,5 +36,6 @@ pub mod worker;
 
 pub use app::{App, RunningServer, Server, ServerOptions, SlackSettings};
 pub use capabilities::{CapabilityFactory, IntegrationProvider, StandInScript, StandIns};
+pub use integrations::ServiceIntegrations;
 pub use replicas::Leases;
 pub use up::UpArgs;

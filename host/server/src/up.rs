@@ -14,7 +14,8 @@ use symflow_flow_host::FlowCatalog;
 use symflow_sandbox::{Sandbox, SandboxConfig};
 
 use crate::app::{missing_settings, RunningServer, Server, ServerOptions, SlackSettings};
-use crate::capabilities::{StandInScript, StandIns};
+use crate::capabilities::{IntegrationProvider, StandInScript, StandIns};
+use crate::integrations::{endpoints_from_env, missing_credentials, ServiceIntegrations};
 use crate::replicas::Leases;
 
 #[derive(Args, Debug, Clone)]
@@ -46,8 +47,10 @@ pub struct UpArgs {
     /// E-mails of symflow admins, comma-separated (spec: admin is granted explicitly).
     #[arg(long = "admin", env = "SYMFLOW_ADMINS", value_delimiter = ',')]
     pub admins: Vec<String>,
-    /// JSON answers for the stand-ins of PagerDuty, Okta, GitHub, Lambda, HTTP and secrets
-    /// (e.g. `{"on_call": ["alice@example.com"]}`), until real clients are configured.
+    /// Instead of the real PagerDuty, Okta, GitHub, Lambda, HTTP and secrets: scripted
+    /// stand-ins answering from this JSON file (e.g. `{"on_call": ["alice@example.com"]}`),
+    /// for demos. Service base URLs are set with SYMFLOW_PAGERDUTY_API_URL,
+    /// SYMFLOW_OKTA_BASE_URL, SYMFLOW_GITHUB_API_URL and SYMFLOW_AWS_ENDPOINT_URL.
     #[arg(long, env = "SYMFLOW_STAND_IN_SCRIPT")]
     pub stand_in_script: Option<PathBuf>,
     /// Terraform variable overrides, `NAME=VALUE`.
@@ -143,12 +146,10 @@ pub async fn serve_built(
     let paths = args.catalog_paths();
     let (sandbox, catalog) =
         tokio::task::spawn_blocking(move || load_flows(built, &paths)).await??;
-    let script = match &args.stand_in_script {
-        Some(path) => StandInScript::from_file(path)?,
-        None => StandInScript::default(),
-    };
+    let (integrations, missing_integrations) = integrations_for(&args, &config).await?;
     let slack = args.slack_settings();
-    let missing = missing_settings(&slack);
+    let mut missing = missing_settings(&slack);
+    missing.extend(missing_integrations);
     let server = Server::start(ServerOptions {
         config,
         sandbox,
@@ -158,7 +159,7 @@ pub async fn serve_built(
         listen: SocketAddr::new(args.host, args.port),
         slack: slack.clone(),
         admins: args.admins.clone(),
-        integrations: Arc::new(StandIns::new(script)),
+        integrations,
         leases: args
             .lease_seconds
             .map(|s| Leases::all(std::time::Duration::from_secs(s.max(1))))
@@ -194,6 +195,30 @@ pub async fn serve_built(
         eprintln!("  note: no admins (SYMFLOW_ADMINS / --admin); flows that let only admins approve cannot be approved");
     }
     Ok(server)
+}
+
+/// What backs the flows' integrations: the stand-ins when `--stand-in-script` is given, else
+/// the real clients (credentials from the environment's `sym_secret`s, base URLs from
+/// `SYMFLOW_*_URL`), and what they are missing.
+async fn integrations_for(
+    args: &UpArgs,
+    config: &Config,
+) -> anyhow::Result<(Arc<dyn IntegrationProvider>, Vec<String>)> {
+    if let Some(path) = &args.stand_in_script {
+        let script = StandInScript::from_file(path)?;
+        return Ok((Arc::new(StandIns::new(script)), Vec::new()));
+    }
+    let mut options =
+        symflow_integrations::IntegrationOptions::new(tokio::runtime::Handle::current());
+    options.endpoints = endpoints_from_env(|name| std::env::var(name).ok())?;
+    let local = symflow_config::secrets::LocalSecretStore::open(&args.dir, None)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secrets = symflow_integrations::secret_sources(Some(local), &options);
+    let missing = missing_credentials(config, &secrets, &options).await;
+    Ok((
+        Arc::new(ServiceIntegrations::new(config.clone(), secrets, options)),
+        missing,
+    ))
 }
 
 /// `url` without its password, for printing.

@@ -4,7 +4,6 @@
 //! Python flow using the capabilities through the sandbox.
 
 mod aws;
-mod fakes;
 mod github;
 mod grants;
 mod okta;
@@ -26,6 +25,7 @@ use symflow_integrations::{
     capabilities_for_flow, secret_sources, Endpoints, IntegrationOptions, SecretSources,
 };
 use symflow_sandbox::Capabilities;
+pub use symflow_service_fakes as fakes;
 
 /// Every fake, a configuration pointing at them, and options for the crate under test.
 pub struct World {

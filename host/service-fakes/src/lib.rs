@@ -1,6 +1,9 @@
 //! Local fake services on 127.0.0.1 speaking each API's documented shapes, with state the
-//! tests can inspect. The AWS fake checks every request's SigV4 signature by recomputing it
-//! (an implementation independent of the crate under test) with the known test credentials.
+//! tests can inspect. Shared by the integration tests (`host/integrations/tests`) and the
+//! end-to-end suite (`tests/`), which points a whole symflow server at them.
+//!
+//! The AWS fake checks every request's SigV4 signature by recomputing it (an implementation
+//! independent of the crate under test) with the known test credentials.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,37 @@
+from sym.sdk.annotations import hook, reducer
+from sym.sdk.integrations import pagerduty, slack
+from sym.sdk.notifications import Notification
+from sym.sdk.request_permission import PermissionLevel, RequestPermission
+from sym.sdk.templates import ApprovalTemplate
+
+
+@reducer
+def get_permissions(event):
+    return RequestPermission(
+        webapp_view=PermissionLevel.MEMBER,
+        approve_deny=PermissionLevel.MEMBER,
+        allow_self_approval=False,
+    )
+
+
+@reducer
+def get_request_notifications(event):
+    return [Notification(destinations=[slack.channel("#sym-requests")])]
+
+
+@hook
+def on_request(event):
+    """Requesters on call in PagerDuty are approved at once; a PagerDuty error fails the run."""
+    if pagerduty.is_on_call(event.user, schedule_name=event.flow.vars["schedule_name"]):
+        return ApprovalTemplate.approve(reason="Auto-approved: requester is on call")
+    return None
+
+
+@hook
+def after_escalate(event):
+    slack.send_message(slack.channel("#sym-audit"), f"{event.get_actor('request').email} now has {event.payload.fields['target'].name}")
+
+
+@hook
+def after_deescalate(event):
+    slack.send_message(slack.channel("#sym-audit"), f"{event.get_actor('request').email} no longer has {event.payload.fields['target'].name}")
