@@ -16,6 +16,7 @@
 //! handlers; [`capabilities`] decides what a flow may reach; [`users`] turns Slack users into
 //! symflow users just in time.
 
+pub mod api;
 pub mod app;
 pub mod capabilities;
 pub mod driver;
@@ -24,6 +25,7 @@ pub mod flow_calls;
 pub mod flows;
 pub mod http;
 pub mod inbound;
+pub mod log_destinations;
 pub mod slack_out;
 pub mod timers;
 pub mod up;
