@@ -70,7 +70,7 @@ async fn the_api_keeps_to_its_openapi_document() {
         "--exclude-checks",
         "positive_data_acceptance",
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,coverage,fuzzing,stateful",
         "--max-examples",
         "25",
         "--seed",

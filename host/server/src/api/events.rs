@@ -93,10 +93,8 @@ async fn requester(
     email: Option<&str>,
     user_id: Option<&str>,
 ) -> Result<Actor, ApiError> {
-    let user = match (
-        user_id.map(str::trim).filter(|s| !s.is_empty()),
-        email.map(str::trim).filter(|s| !s.is_empty()),
-    ) {
+    // A `user_id` that is given must be a user id, even when blank.
+    let user = match (user_id, email.map(str::trim).filter(|s| !s.is_empty())) {
         (Some(id), _) => {
             let id = parse_id("user_id", id)?;
             let found = app
