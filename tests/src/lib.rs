@@ -5,6 +5,8 @@
 //! Flows are built once per test process into a cache under the target directory
 //! ([`cache_paths`]), so only the first run of the suite pays for building them.
 
+pub mod api;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@
 
 mod config_cmds;
 mod flow_cmds;
+mod tokens_cmd;
 mod up_cmd;
 
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ enum Command {
     Run(flow_cmds::RunArgs),
     /// Build the flows if needed and serve Slack (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET).
     Up(up_cmd::UpArgs),
+    /// Bearer tokens for the Events API: issue, list, revoke.
+    Tokens(tokens_cmd::TokensArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Build(args) => flow_cmds::run_build(args),
         Command::Run(args) => flow_cmds::run_run(args),
         Command::Up(args) => up_cmd::run_up(args),
+        Command::Tokens(args) => tokens_cmd::run_tokens(args),
     };
     match result {
         Ok(code) => code,

@@ -601,6 +601,9 @@ impl Lowerer<'_> {
                 let destination_type = reader.required_string("type", "\"kinesis_firehose\"");
                 let integration = reader.link("integration_id");
                 let settings = reader.settings("settings");
+                if let Some(destination_type) = &destination_type {
+                    check_log_destination(&mut reader, destination_type, &settings);
+                }
                 if let Some(destination_type) = destination_type {
                     self.config.log_destinations.insert(
                         name,
@@ -1181,5 +1184,88 @@ fn check_flow_duration_rules(flow: &Flow, body: &EvaluatedBlock, problems: &mut 
             )
             .with_fix("set `type = \"duration\"`"),
         );
+    }
+}
+
+/// `sym_log_destination` types Sym defines, and symflow's own `file`.
+const LOG_DESTINATION_TYPES: &[&str] = &[
+    "kinesis_firehose",
+    "kinesis_data_stream",
+    "segment",
+    "http",
+    "datadog",
+    "file",
+];
+
+/// A log destination's `type` and the settings symflow needs to deliver to it: `http` needs
+/// an `http(s)://` `url`, `file` a `path`; Sym's cloud types are accepted with a warning that
+/// symflow does not stream to them.
+fn check_log_destination(reader: &mut Reader, destination_type: &str, settings: &Settings) {
+    let location = reader.location_of("type");
+    if !LOG_DESTINATION_TYPES.contains(&destination_type) {
+        reader.problems.push(
+            Diagnostic::error(
+                Some(location),
+                format!(
+                    "{} has type {destination_type:?}, which is not a log destination type",
+                    reader.what
+                ),
+            )
+            .with_fix(format!("use one of: {}", LOG_DESTINATION_TYPES.join(", "))),
+        );
+        return;
+    }
+    let text = |key: &str| {
+        settings
+            .get(key)
+            .and_then(|v| v.as_text())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let settings_location = reader.location_of("settings");
+    match destination_type {
+        "http" => match text("url") {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {}
+            Some(url) => reader.problems.push(
+                Diagnostic::error(
+                    Some(settings_location),
+                    format!(
+                        "`settings.url` of {} is {url:?}, which is not an http:// or https:// URL",
+                        reader.what
+                    ),
+                )
+                .with_fix("write the receiver's full URL, e.g. `url = \"https://logs.example.com/sym\"`"),
+            ),
+            None => reader.problems.push(
+                Diagnostic::error(
+                    Some(settings_location),
+                    format!("{} of type \"http\" has no `settings.url`", reader.what),
+                )
+                .with_fix("add `settings = { url = \"https://logs.example.com/sym\" }`"),
+            ),
+        },
+        "file" => {
+            if text("path").is_none() {
+                reader.problems.push(
+                    Diagnostic::error(
+                        Some(settings_location),
+                        format!("{} of type \"file\" has no `settings.path`", reader.what),
+                    )
+                    .with_fix(
+                        "add `settings = { path = \"audit/events.jsonl\" }` (relative to this directory)",
+                    ),
+                );
+            }
+        }
+        other => reader.problems.push(
+            Diagnostic::warning(
+                Some(location),
+                format!(
+                    "symflow does not stream to {other:?} log destinations; {} receives no events",
+                    reader.what
+                ),
+            )
+            .with_fix("use type \"http\" (settings.url) or \"file\" (settings.path) to receive audit events"),
+        ),
     }
 }

@@ -204,7 +204,8 @@ impl Server {
             stopped.clone(),
         ));
         tasks.spawn(crate::timers::run_timer_loop(app.clone(), stopped.clone()));
-        let router = crate::http::router(app.clone());
+        let router = crate::http::router(app.clone()).merge(crate::api::router(app.clone()));
+        crate::log_destinations::spawn(&app, &options.config, &stopped, &mut tasks)?;
         let mut stopped_http = stopped.clone();
         tasks.spawn(async move {
             let result = axum::serve(listener, router)

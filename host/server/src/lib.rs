@@ -16,6 +16,7 @@
 //! handlers; [`capabilities`] decides what a flow may reach; [`users`] turns Slack users into
 //! symflow users just in time.
 
+pub mod api;
 pub mod app;
 pub mod capabilities;
 pub mod driver;
@@ -26,6 +27,7 @@ pub mod host_strategies;
 pub mod http;
 pub mod inbound;
 pub mod integrations;
+pub mod log_destinations;
 pub mod replicas;
 pub mod slack_out;
 pub mod timers;

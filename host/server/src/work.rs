@@ -73,6 +73,8 @@ pub enum Inbound {
 pub enum Work {
     Inbound(Inbound),
     /// An engine effect to carry out after its step was committed.
+    /// An event accepted by the Events API (`crate::api`).
+    Api(crate::api::ApiWork),
     Effect {
         /// The run it belongs to (absent when the run was never stored, e.g. a refused prompt).
         run_id: Option<Uuid>,
@@ -97,6 +99,7 @@ impl Work {
                 }
             ),
             Work::Effect { effect, .. } => format!("effect.{}", effect_name(effect)),
+            Work::Api(api) => format!("api.{}", api.name()),
         }
     }
 
@@ -110,7 +113,7 @@ impl Work {
     /// queueing behind each other.
     pub fn ordered_by_run(&self) -> Option<Uuid> {
         match self {
-            Work::Inbound(_) => None,
+            Work::Inbound(_) | Work::Api(_) => None,
             Work::Effect { run_id, effect, .. } => match effect {
                 Effect::TellActor { .. } | Effect::ReportError(_) => None,
                 _ => *run_id,

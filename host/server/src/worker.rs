@@ -95,6 +95,7 @@ async fn process(app: &Arc<App>, item: OutboxItem) {
     let outcome = match serde_json::from_str::<Work>(&item.payload_json) {
         Err(e) => Outcome::Failed(format!("unreadable outbox item: {e}")),
         Ok(Work::Inbound(inbound)) => crate::inbound::handle(app, id, inbound).await,
+        Ok(Work::Api(work)) => crate::api::work::handle(app, id, work).await,
         Ok(Work::Effect {
             run_id,
             flow,

@@ -60,6 +60,7 @@
 //! closure runs while the transaction is open: do no network I/O inside it, only decide and
 //! write; put effects in the [`Outbox`].
 
+mod api;
 mod deliveries;
 mod error;
 mod events;
@@ -75,6 +76,7 @@ mod users;
 
 use std::path::{Path, PathBuf};
 
+pub use api::{ApiEvent, ApiRecords, ApiToken, LogCursors, NewApiToken};
 pub use deliveries::DeliveryLog;
 pub use error::{Error, Result};
 pub use events::{EventCountQuery, EventCountScope, EventLog, EventRecord, NewEvent};
@@ -91,8 +93,8 @@ pub use users::{Identity, IdentityKey, NewUser, User, UserDirectory, UserRole, U
 /// The handle and the traits of a transaction's parts, for `use symflow_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        DeliveryLog, EventLog, KeyValueStore, Outbox, RunStore, Store, TimerQueue, Transaction,
-        UserDirectory,
+        ApiRecords, DeliveryLog, EventLog, KeyValueStore, LogCursors, Outbox, RunStore, Store,
+        TimerQueue, Transaction, UserDirectory,
     };
 }
 

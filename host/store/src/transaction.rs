@@ -5,6 +5,7 @@
 
 use uuid::Uuid;
 
+use crate::api::{ApiRecords, LogCursors};
 use crate::deliveries::DeliveryLog;
 use crate::events::{EventLog, EventRecord, NewEvent};
 use crate::kv::KeyValueStore;
@@ -18,7 +19,15 @@ use crate::Result;
 /// later) implements each part; callers get `&mut dyn Transaction` and call any part's methods
 /// on it directly.
 pub trait Transaction:
-    RunStore + EventLog + UserDirectory + TimerQueue + DeliveryLog + KeyValueStore + Outbox
+    RunStore
+    + EventLog
+    + UserDirectory
+    + TimerQueue
+    + DeliveryLog
+    + KeyValueStore
+    + Outbox
+    + ApiRecords
+    + LogCursors
 {
     /// Applies one step of a run atomically (within the enclosing transaction): checks and bumps
     /// the run's version, appends the events, completes the timer or outbox item that caused the

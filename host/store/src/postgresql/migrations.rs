@@ -14,10 +14,16 @@ struct Migration {
 }
 
 /// Every migration, in order, numbered like SQLite's.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("migrations/0002_api_and_log_destinations.sql"),
+    },
+];
 
 /// Key of the advisory lock taken while migrating ("symflow" in ASCII).
 const MIGRATION_LOCK: i64 = 0x73_79_6d_66_6c_6f_77;

@@ -17,6 +17,7 @@
 //! Connections: a small pool of sync `postgres` clients behind a mutex; a client is taken for
 //! one transaction and put back after it. No TLS: meant for loopback or a trusted network.
 
+mod api;
 mod deliveries;
 mod events;
 mod integrity;

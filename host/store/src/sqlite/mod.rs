@@ -2,6 +2,7 @@
 //! clones behind a mutex), every transaction `BEGIN IMMEDIATE` so that transactions from other
 //! handles or processes on the same file queue up instead of failing half-way.
 
+mod api;
 mod deliveries;
 mod events;
 mod integrity;

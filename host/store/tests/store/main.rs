@@ -2,6 +2,7 @@
 //! `tests/store_postgres` runs the same modules (except the SQLite-only `migrations`) on
 //! PostgreSQL.
 
+mod api_records;
 mod concurrency;
 mod events;
 mod fixtures;

@@ -29,10 +29,13 @@ fn opening_an_empty_directory_creates_the_whole_schema_in_wal_mode() {
     assert_eq!(
         table_names(&connection),
         [
+            "api_events",
+            "api_tokens",
             "deliveries",
             "events",
             "identities",
             "kv",
+            "log_cursors",
             "outbox",
             "runs",
             "timers",

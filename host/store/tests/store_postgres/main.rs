@@ -4,6 +4,8 @@
 //! variable this binary says so and runs the same tests on SQLite, so they still check
 //! something rather than pass empty.
 
+#[path = "../store/api_records.rs"]
+mod api_records;
 #[path = "../store/concurrency.rs"]
 mod concurrency;
 #[path = "../store/events.rs"]

@@ -17,10 +17,13 @@ fn opening_an_empty_database_creates_the_whole_schema() {
     assert_eq!(
         db.table_names(),
         [
+            "api_events",
+            "api_tokens",
             "deliveries",
             "events",
             "identities",
             "kv",
+            "log_cursors",
             "outbox",
             "runs",
             "timers",
@@ -88,7 +91,7 @@ fn replicas_opening_an_empty_database_at_once_all_start() {
     for replica in replicas {
         assert_eq!(replica.join().unwrap(), SCHEMA_VERSION);
     }
-    assert_eq!(db.table_names().len(), 8);
+    assert_eq!(db.table_names().len(), 11);
 }
 
 #[test]
