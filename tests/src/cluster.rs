@@ -241,6 +241,42 @@ impl Cluster {
         assert_eq!(status, 200);
     }
 
+    /// Waits until every accepted request and effect was carried out or given up on (a dead
+    /// replica's claims are taken over once their leases run out).
+    pub async fn wait_outbox_drained(&self) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let open = self.read(|tx| {
+                let mut open = Vec::new();
+                for id in 1.. {
+                    match tx.get_outbox_item(symflow_store::OutboxItemId(id))? {
+                        Some(item)
+                            if matches!(
+                                item.state,
+                                symflow_store::OutboxState::Pending
+                                    | symflow_store::OutboxState::Claimed
+                            ) =>
+                        {
+                            open.push(item)
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                Ok(open)
+            });
+            if open.is_empty() {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "outbox items never carried out: {open:?}\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     pub fn count(&self, run: Uuid, event_type: &str) -> usize {
         self.read(|tx| tx.events_for_run(run))
             .iter()

@@ -10,16 +10,15 @@
 
 use std::path::Path;
 use std::sync::atomic::AtomicUsize;
-use std::time::Duration;
 
-use symflow_e2e::cluster::{Cluster, Replica, PATIENCE};
+use symflow_e2e::cluster::{Cluster, Replica};
 use symflow_e2e::database::{BACKEND_VARIABLE, DATABASE_URL_VARIABLE};
 use symflow_e2e::{
     add_people, blocking, breakglass_fields, env, people::*, text_input, TestDatabase, BOT_TOKEN,
 };
 use symflow_engine::RunStatus;
 use symflow_slack_fake::FakeSlack;
-use symflow_store::{OutboxState, Store, TimerState};
+use symflow_store::{Store, TimerState};
 
 /// Runs through the replicas before the kill, and after it.
 const RUNS_BEFORE: usize = 4;
@@ -169,32 +168,7 @@ async fn three_replicas_one_killed_mid_run_every_run_and_timer_happens_exactly_o
 
     // Every accepted request and effect was carried out (a dead replica's claims were taken
     // over once their leases ran out), and the store is sound.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let open = cluster.read(|tx| {
-            let mut open = Vec::new();
-            for id in 1.. {
-                match tx.get_outbox_item(symflow_store::OutboxItemId(id))? {
-                    Some(item)
-                        if matches!(item.state, OutboxState::Pending | OutboxState::Claimed) =>
-                    {
-                        open.push(item)
-                    }
-                    Some(_) => {}
-                    None => break,
-                }
-            }
-            Ok(open)
-        });
-        if open.is_empty() {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "outbox items never carried out: {open:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    cluster.wait_outbox_drained().await;
     let report = blocking(|| cluster.store.integrity_check()).expect("the check runs");
     assert!(report.is_ok(), "integrity: {:?}", report.problems);
     let taken_over = cluster.read(|tx| {

@@ -67,8 +67,9 @@ impl RunRef {
 pub const MAX_CONFLICT_RETRIES: u32 = 10;
 
 /// What a commit does with the run's resume timer ([`RESUME_TIMER_KIND`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum ResumeGuard {
+    #[default]
     Keep,
     /// A flow call starts: (re)schedule it.
     Refresh,
@@ -138,6 +139,8 @@ struct Batch {
     /// Timer kinds touched by the step, and the timer each ends up with (`None`: cancelled).
     timers: BTreeMap<String, Option<Timer>>,
     outbox: Vec<Work>,
+    /// The run's resume timer.
+    resume: ResumeGuard,
 }
 
 pub fn now() -> Timestamp {
@@ -236,17 +239,10 @@ impl App {
             } else {
                 ResumeGuard::Keep
             };
+            batch.resume = guard;
             let step_cause = cause.take();
             let committed = self
-                .commit(
-                    &run,
-                    flow.name(),
-                    version,
-                    requester,
-                    batch,
-                    step_cause,
-                    guard,
-                )
+                .commit(&run, flow.name(), version, requester, batch, step_cause)
                 .await;
             match committed {
                 Ok(new_version) => version = new_version,
@@ -302,8 +298,8 @@ impl App {
         requester: Uuid,
         batch: Batch,
         cause: Option<Cause>,
-        guard: ResumeGuard,
     ) -> anyhow::Result<Option<i64>> {
+        let guard = batch.resume;
         let run_id = Uuid::parse_str(&run.id)?;
         let state_json = run.to_json();
         let status = run.status.as_str().to_string();
