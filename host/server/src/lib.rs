@@ -16,15 +16,18 @@
 //! handlers; [`capabilities`] decides what a flow may reach; [`users`] turns Slack users into
 //! symflow users just in time.
 
+pub mod answer_limits;
 pub mod app;
 pub mod capabilities;
 pub mod driver;
 pub mod effects;
 pub mod flow_calls;
 pub mod flows;
+pub mod guards;
 pub mod http;
 pub mod inbound;
 pub mod slack_out;
+pub mod tenants;
 pub mod timers;
 pub mod up;
 pub mod users;
