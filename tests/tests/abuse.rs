@@ -81,8 +81,16 @@ async fn a_huge_answer_or_error_from_a_hook_is_refused_cleanly() {
     let huge_error = misbehave(&h, ALICE, "huge-error").await;
     let ended = h.wait_status(huge_error, RunStatus::Errored).await;
     let error = &ended.errors[0];
-    assert!(error.message.len() < 10_000, "{} bytes", error.message.len());
-    assert!(error.message.contains("more cut by symflow"), "{}", &error.message[..200]);
+    assert!(
+        error.message.len() < 10_000,
+        "{} bytes",
+        error.message.len()
+    );
+    assert!(
+        error.message.contains("more cut by symflow"),
+        "{}",
+        &error.message[..200]
+    );
     h.wait_message("#sym-errors", &huge_error.to_string()).await;
     others_still_work(&h).await;
 }
@@ -166,7 +174,10 @@ async fn thousands_of_concurrent_events_are_all_acknowledged_and_carried_out() {
         if answered == EVENTS {
             break;
         }
-        assert!(Instant::now() < deadline, "only {answered} of {EVENTS} events were carried out");
+        assert!(
+            Instant::now() < deadline,
+            "only {answered} of {EVENTS} events were carried out"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let done = started.elapsed();
@@ -197,13 +208,17 @@ async fn a_replayed_click_acts_once_and_a_tampered_replay_is_refused() {
     let deny = h.click_request(BOB, run, &card, "symflow_deny", None);
     let signed_at = unix_now();
     let headers = deny.signature_headers(SIGNING_SECRET, signed_at);
-    let (status, _) = h.post_with_headers("/slack/interactivity", &deny, &headers).await;
+    let (status, _) = h
+        .post_with_headers("/slack/interactivity", &deny, &headers)
+        .await;
     assert_eq!(status, 200);
     h.wait_status(run, RunStatus::Denied).await;
     let events = h.event_types(run);
 
     // The same bytes and headers again (an attacker who captured them, within the window).
-    let (status, _) = h.post_with_headers("/slack/interactivity", &deny, &headers).await;
+    let (status, _) = h
+        .post_with_headers("/slack/interactivity", &deny, &headers)
+        .await;
     assert_eq!(status, 200, "acknowledged, as Slack retries are");
     // The captured signature with a new timestamp, and the old timestamp past the window.
     let mut moved = headers.clone();
@@ -212,10 +227,14 @@ async fn a_replayed_click_acts_once_and_a_tampered_replay_is_refused() {
             *value = (signed_at + 1).to_string();
         }
     }
-    let (status, body) = h.post_with_headers("/slack/interactivity", &deny, &moved).await;
+    let (status, body) = h
+        .post_with_headers("/slack/interactivity", &deny, &moved)
+        .await;
     assert_eq!(status, 401, "{body}");
     let stale = deny.signature_headers(SIGNING_SECRET, unix_now() - 6 * 60);
-    let (status, body) = h.post_with_headers("/slack/interactivity", &deny, &stale).await;
+    let (status, body) = h
+        .post_with_headers("/slack/interactivity", &deny, &stale)
+        .await;
     assert_eq!(status, 401);
     assert!(body.contains("replay"), "{body}");
     // A forged click on another run (wrong secret): refused, nothing recorded.
@@ -224,10 +243,18 @@ async fn a_replayed_click_acts_once_and_a_tampered_replay_is_refused() {
     let outbox_before = h.outbox_items().len();
     let forged = h.click_request(BOB, other, &other_card, "symflow_approve", None);
     let (status, _) = h
-        .post_with_headers("/slack/interactivity", &forged, &forged.signed_now("guessed"))
+        .post_with_headers(
+            "/slack/interactivity",
+            &forged,
+            &forged.signed_now("guessed"),
+        )
         .await;
     assert_eq!(status, 401);
-    assert_eq!(h.outbox_items().len(), outbox_before, "nothing was recorded");
+    assert_eq!(
+        h.outbox_items().len(),
+        outbox_before,
+        "nothing was recorded"
+    );
 
     // Everything after the first delivery was dropped: another click proves the queue moved.
     assert_eq!(h.click(BOB, other, "symflow_approve").await, 200);
@@ -245,7 +272,11 @@ async fn a_replayed_click_acts_once_and_a_tampered_replay_is_refused() {
 
 /// A click as Slack would send it, with `edit` applied to the payload and `extra` form
 /// fields appended after it (all signed: the sender is inside the workspace).
-fn edited_click(click: &ButtonClick, edit: impl Fn(&mut Value), extra: &[(&str, &str)]) -> SlackRequest {
+fn edited_click(
+    click: &ButtonClick,
+    edit: impl Fn(&mut Value),
+    extra: &[(&str, &str)],
+) -> SlackRequest {
     let mut payload = click.payload();
     edit(&mut payload);
     let text = payload.to_string();
@@ -274,7 +305,8 @@ async fn an_approver_is_the_signed_payload_s_user_whatever_else_the_request_says
     );
     let (status, _) = h.post("/slack/interactivity", &spoofed).await;
     assert_eq!(status, 200);
-    h.wait_ephemeral(ALICE, "can't approve your own request").await;
+    h.wait_ephemeral(ALICE, "can't approve your own request")
+        .await;
     let still = h.run(run);
     assert_eq!(still.status, RunStatus::Pending);
     assert!(!h.event_types(run).contains(&"approve".to_string()));
@@ -313,7 +345,10 @@ async fn nobody_from_another_workspace_can_act_on_a_run() {
     let click = ButtonClick::on_message("T0OTHER", "UEVE", &card.0, &card.1, "symflow_approve")
         .value(&run.to_string())
         .block_id("symflow_actions");
-    assert_eq!(h.post("/slack/interactivity", &click.request()).await.0, 200);
+    assert_eq!(
+        h.post("/slack/interactivity", &click.request()).await.0,
+        200
+    );
     h.wait_ephemeral("UEVE", "another Slack workspace").await;
     assert_eq!(h.run(run).status, RunStatus::Pending);
     assert!(!h.event_types(run).contains(&"approve".to_string()));
@@ -332,7 +367,8 @@ async fn a_tampered_button_value_or_form_metadata_changes_nothing() {
     let first_card = h.card(first).await;
     let mixed = h.click_request(BOB, second, &first_card, "symflow_approve", None);
     assert_eq!(h.post("/slack/interactivity", &mixed).await.0, 200);
-    h.wait_ephemeral(BOB, "does not belong to the request").await;
+    h.wait_ephemeral(BOB, "does not belong to the request")
+        .await;
     assert_eq!(h.run(first).status, RunStatus::Pending);
     assert_eq!(h.run(second).status, RunStatus::Pending);
 

@@ -99,7 +99,9 @@ async fn a_run_killed_at_each_step_finishes_exactly_once() {
     h.card(mid_escalate).await;
     assert_eq!(h.click(BOB, mid_escalate, "symflow_approve").await, 200);
     h.wait_run(mid_escalate, "escalating", |r| {
-        r.in_flight.as_ref().is_some_and(|f| f.call == FlowCall::Escalate)
+        r.in_flight
+            .as_ref()
+            .is_some_and(|f| f.call == FlowCall::Escalate)
     })
     .await;
     wait_until(|| strategy_calls(&h, "escalate", "slow-escalate") == 1).await;

@@ -89,9 +89,17 @@ async fn each_workspace_reaches_only_its_own_tenant() {
     assert_eq!(acme.click(BOB, run, "symflow_approve").await, 200);
     acme.wait_status(run, RunStatus::Escalated).await;
     assert_eq!(kv(&acme, "escalate:acme-only").as_deref(), Some("1"));
-    assert_eq!(kv(&beta, "escalate:acme-only"), None, "Beta's store has nothing of Acme's flow");
+    assert_eq!(
+        kv(&beta, "escalate:acme-only"),
+        None,
+        "Beta's store has nothing of Acme's flow"
+    );
     assert!(!beta.run_exists(run), "Beta's store has no Acme run");
-    assert!(beta.slack.calls().iter().all(|c| !c.visible_text().contains("acme-only")));
+    assert!(beta
+        .slack
+        .calls()
+        .iter()
+        .all(|c| !c.visible_text().contains("acme-only")));
 
     // Beta's people click Acme's buttons (same run id, same card): Beta's server does not
     // know that run, and Acme's run does not change.
@@ -108,15 +116,24 @@ async fn each_workspace_reaches_only_its_own_tenant() {
             .all(|c| !c.visible_text().contains("does not know")),
         "Acme's workspace heard nothing of it"
     );
-    assert!(!acme.card_text(&pending_card).contains("Approved"), "Acme's card is unchanged");
+    assert!(
+        !acme.card_text(&pending_card).contains("Approved"),
+        "Acme's card is unchanged"
+    );
 
     // A workspace nobody configured: refused before anything is stored.
     let before = (acme.outbox_items().len(), beta.outbox_items().len());
     let stranger = SlashCommand::new("T0NOBODY9", ALICE, "/sym", "req grant").request();
     let (status, body) = acme.post("/slack/commands", &stranger).await;
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains("T0NOBODY9") && body.contains(ACME) && body.contains(BETA), "{body}");
-    assert_eq!((acme.outbox_items().len(), beta.outbox_items().len()), before);
+    assert!(
+        body.contains("T0NOBODY9") && body.contains(ACME) && body.contains(BETA),
+        "{body}"
+    );
+    assert_eq!(
+        (acme.outbox_items().len(), beta.outbox_items().len()),
+        before
+    );
 
     let health = get_json(&acme.url("/healthz")).await;
     assert_eq!(health["status"], "ok");
@@ -136,7 +153,10 @@ async fn request_latency_ms(h: &Harness, reason: &str) -> u128 {
         if h.run_exists(run) && h.run(run).status == RunStatus::Pending {
             return started.elapsed().as_millis();
         }
-        assert!(started.elapsed() < symflow_e2e::PATIENCE, "{reason} never became pending");
+        assert!(
+            started.elapsed() < symflow_e2e::PATIENCE,
+            "{reason} never became pending"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -155,14 +175,18 @@ async fn a_tenant_whose_flows_spin_slows_the_other_by_a_bounded_amount() {
     let mut forms = Vec::new();
     for _ in 0..SPINNERS {
         let modal = acme.open_request_modal(ALICE, "misbehave").await;
-        forms.push((modal.run_id(), acme.submission(ALICE, &modal, &[("reason", text_input("spin"))])));
+        forms.push((
+            modal.run_id(),
+            acme.submission(ALICE, &modal, &[("reason", text_input("spin"))]),
+        ));
     }
     let flood_started = Instant::now();
     for (_, submit) in &forms {
         assert_eq!(acme.post("/slack/interactivity", submit).await.0, 200);
     }
     // Wait until Acme's flows are spinning.
-    acme.wait_run(forms[0].0, "spinning", |r| r.in_flight.is_some()).await;
+    acme.wait_run(forms[0].0, "spinning", |r| r.in_flight.is_some())
+        .await;
     let mut loaded = Vec::new();
     for i in 0..3 {
         loaded.push(request_latency_ms(&beta, &format!("loaded-{i}")).await);
@@ -171,7 +195,8 @@ async fn a_tenant_whose_flows_spin_slows_the_other_by_a_bounded_amount() {
     for (run, _) in &forms {
         let ended = acme.wait_status(*run, RunStatus::Errored).await;
         assert!(
-            ended.errors[0].message.contains("time limit") || ended.errors[0].headline.contains("time"),
+            ended.errors[0].message.contains("time limit")
+                || ended.errors[0].headline.contains("time"),
             "{:?}",
             ended.errors[0]
         );

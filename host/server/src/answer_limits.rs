@@ -81,13 +81,21 @@ mod tests {
         let huge = FlowValue::StepOutput(Some(serde_json::json!("x".repeat(MAX_ANSWER_BYTES))));
         let refused = within_limits(&call, Ok(huge)).unwrap_err();
         assert_eq!(refused.kind, ErrorKind::InvalidReturn);
-        assert!(refused.message.contains("at most 256 KiB"), "{}", refused.message);
+        assert!(
+            refused.message.contains("at most 256 KiB"),
+            "{}",
+            refused.message
+        );
         let small = FlowValue::StepOutput(Some(serde_json::json!({"grant": "g"})));
         assert_eq!(within_limits(&call, Ok(small.clone())), Ok(small));
 
         let long = FlowError::new(ErrorKind::PythonException, "é".repeat(MAX_ERROR_BYTES));
         let cut = within_limits(&call, Err(long)).unwrap_err();
-        assert!(cut.message.len() < MAX_ERROR_BYTES + 64, "{}", cut.message.len());
+        assert!(
+            cut.message.len() < MAX_ERROR_BYTES + 64,
+            "{}",
+            cut.message.len()
+        );
         assert!(cut.message.ends_with("more cut by symflow]"));
     }
 }

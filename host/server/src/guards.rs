@@ -27,7 +27,10 @@ pub struct Refused(pub String);
 
 /// The stored run `id`, if there is one.
 async fn load(app: &App, id: Uuid) -> anyhow::Result<Option<Run>> {
-    let record = app.store.transaction_async(move |tx| tx.get_run(id)).await?;
+    let record = app
+        .store
+        .transaction_async(move |tx| tx.get_run(id))
+        .await?;
     record
         .map(|r| Run::from_json(&r.state_json).map_err(|e| anyhow::anyhow!("{e}")))
         .transpose()

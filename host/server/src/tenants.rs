@@ -97,7 +97,10 @@ pub struct BuiltTenant {
 }
 
 /// `symflow up --tenant …`: loads every tenant's flows into one sandbox and serves them all.
-pub async fn serve_built(args: UpArgs, tenants: Vec<BuiltTenant>) -> anyhow::Result<RunningTenants> {
+pub async fn serve_built(
+    args: UpArgs,
+    tenants: Vec<BuiltTenant>,
+) -> anyhow::Result<RunningTenants> {
     let sandbox = Arc::new(Sandbox::new(&SandboxConfig::default())?);
     let script = match &args.stand_in_script {
         Some(path) => StandInScript::from_file(path)?,
@@ -105,11 +108,17 @@ pub async fn serve_built(args: UpArgs, tenants: Vec<BuiltTenant>) -> anyhow::Res
     };
     let mut options = Vec::new();
     let mut notes = Vec::new();
-    for BuiltTenant { tenant, config, built } in tenants {
+    for BuiltTenant {
+        tenant,
+        config,
+        built,
+    } in tenants
+    {
         let paths = tenant.catalog_paths(&args);
         let catalog = {
             let sandbox = sandbox.clone();
-            tokio::task::spawn_blocking(move || FlowCatalog::load(&sandbox, built, &paths)).await??
+            tokio::task::spawn_blocking(move || FlowCatalog::load(&sandbox, built, &paths))
+                .await??
         };
         let slack = tenant.slack_settings(&args);
         for line in missing_settings(&slack) {
@@ -195,7 +204,10 @@ struct Front {
 }
 
 /// Starts every tenant, then the front door on `listen`.
-pub async fn start(tenants: Vec<TenantOptions>, listen: SocketAddr) -> anyhow::Result<RunningTenants> {
+pub async fn start(
+    tenants: Vec<TenantOptions>,
+    listen: SocketAddr,
+) -> anyhow::Result<RunningTenants> {
     if tenants.is_empty() {
         anyhow::bail!("no tenants: give at least one `--tenant TEAM_ID=DIR`");
     }
@@ -214,7 +226,10 @@ pub async fn start(tenants: Vec<TenantOptions>, listen: SocketAddr) -> anyhow::R
         let server = Server::start(options)
             .await
             .map_err(|e| anyhow::anyhow!("tenant {}: {e:#}", tenant.team_id))?;
-        routes.push((tenant.team_id.clone(), crate::http::router(server.app().clone())));
+        routes.push((
+            tenant.team_id.clone(),
+            crate::http::router(server.app().clone()),
+        ));
         running.push((tenant.team_id, server));
     }
     let front = Front { tenants: routes };
@@ -274,9 +289,14 @@ async fn route(
         None => {
             let mut last = StatusCode::UNAUTHORIZED.into_response();
             for (_, router) in &front.tenants {
-                let response =
-                    forward(router, method.clone(), uri.clone(), headers.clone(), body.clone())
-                        .await;
+                let response = forward(
+                    router,
+                    method.clone(),
+                    uri.clone(),
+                    headers.clone(),
+                    body.clone(),
+                )
+                .await;
                 if response.status() != StatusCode::UNAUTHORIZED {
                     return response;
                 }
@@ -378,7 +398,10 @@ mod tests {
 
     fn form() -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
+        h.insert(
+            "content-type",
+            "application/x-www-form-urlencoded".parse().unwrap(),
+        );
         h
     }
 
@@ -394,11 +417,18 @@ mod tests {
         let mut json_headers = HeaderMap::new();
         json_headers.insert("content-type", "application/json".parse().unwrap());
         assert_eq!(
-            team_id_of(&json_headers, br#"{"type":"event_callback","team_id":"T3"}"#).as_deref(),
+            team_id_of(
+                &json_headers,
+                br#"{"type":"event_callback","team_id":"T3"}"#
+            )
+            .as_deref(),
             Some("T3")
         );
         assert_eq!(
-            team_id_of(&json_headers, br#"{"type":"url_verification","challenge":"c"}"#),
+            team_id_of(
+                &json_headers,
+                br#"{"type":"url_verification","challenge":"c"}"#
+            ),
             None
         );
         assert_eq!(team_id_of(&form(), b"\xff\xfe"), None);
