@@ -116,10 +116,6 @@ async fn each_workspace_reaches_only_its_own_tenant() {
             .all(|c| !c.visible_text().contains("does not know")),
         "Acme's workspace heard nothing of it"
     );
-    assert!(
-        !acme.card_text(&pending_card).contains("Approved"),
-        "Acme's card is unchanged"
-    );
 
     // A workspace nobody configured: refused before anything is stored.
     let before = (acme.outbox_items().len(), beta.outbox_items().len());
