@@ -36,6 +36,7 @@ pub use symflow_slack_fake::DEFAULT_TEAM_ID as TEAM;
 
 pub mod cluster;
 pub mod database;
+pub mod process;
 
 /// The signing secret the test servers and the test requests share.
 pub const SIGNING_SECRET: &str = "e2e-signing-secret";
@@ -192,6 +193,11 @@ pub struct Harness {
     pub stand_ins: StandIns,
     http: reqwest::Client,
     setup: Setup,
+    /// The server when it runs elsewhere: a process of its own ([`Harness::start_process`])
+    /// or behind a tenants front door ([`Harness::attach`]).
+    process: Option<process::ServerProcess>,
+    /// The Slack workspace the harness's requests come from ([`TEAM`] unless changed).
+    pub team: String,
 }
 
 /// A request modal as the fake Slack holds it.
@@ -224,6 +230,13 @@ impl OpenModal {
 
 impl Harness {
     pub async fn start(env_name: &str, setup: Setup) -> Harness {
+        let mut harness = Harness::without_server(env_name, setup).await;
+        harness.start_server().await;
+        harness
+    }
+
+    /// The fake Slack and everything else, but no server yet.
+    async fn without_server(env_name: &str, setup: Setup) -> Harness {
         let env = tokio::task::spawn_blocking({
             let name = env_name.to_string();
             move || env(&name)
@@ -237,7 +250,7 @@ impl Harness {
             on_call: setup.on_call.iter().cloned().collect(),
             ..StandInScript::default()
         });
-        let mut harness = Harness {
+        Harness {
             slack,
             server: None,
             data_dir: tempfile::tempdir().expect("a temporary directory"),
@@ -248,9 +261,9 @@ impl Harness {
             stand_ins,
             http: reqwest::Client::new(),
             setup,
-        };
-        harness.start_server().await;
-        harness
+            process: None,
+            team: TEAM.to_string(),
+        }
     }
 
     async fn start_server(&mut self) {
@@ -302,11 +315,17 @@ impl Harness {
     }
 
     pub fn store(&self) -> Store {
-        self.server().store.clone()
+        match &self.process {
+            Some(process) => process.store.clone(),
+            None => self.server().store.clone(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.server().addr)
+        match &self.process {
+            Some(process) => format!("http://{}{path}", process.addr),
+            None => format!("http://{}{path}", self.server().addr),
+        }
     }
 
     /// Posts `request` to `path` with exactly these headers.
@@ -334,7 +353,7 @@ impl Harness {
     /// `/sym <text>` typed by `user`; returns the HTTP status and the trigger id used.
     pub async fn command(&self, user: &str, text: &str) -> (u16, String) {
         let trigger = new_trigger_id();
-        let command = SlashCommand::new(TEAM, user, "/sym", text).trigger_id(&trigger);
+        let command = SlashCommand::new(&self.team, user, "/sym", text).trigger_id(&trigger);
         let (status, _) = self.post("/slack/commands", &command.request()).await;
         (status, trigger)
     }
@@ -391,7 +410,7 @@ impl Harness {
         modal: &OpenModal,
         fields: &[(&str, Value)],
     ) -> SlackRequest {
-        let mut submit = ViewSubmission::new(TEAM, user, &modal.view_id, "symflow_request")
+        let mut submit = ViewSubmission::new(&self.team, user, &modal.view_id, "symflow_request")
             .private_metadata(&modal.private_metadata());
         for (name, value) in fields {
             submit = submit.input(&format!("field:{name}"), "value", value.clone());
@@ -517,7 +536,7 @@ impl Harness {
         action_id: &str,
         decision: Option<&str>,
     ) -> SlackRequest {
-        let mut click = ButtonClick::on_message(TEAM, user, &card.0, &card.1, action_id)
+        let mut click = ButtonClick::on_message(&self.team, user, &card.0, &card.1, action_id)
             .value(&run.to_string())
             .block_id("symflow_actions");
         if let Some(text) = decision {

@@ -94,7 +94,10 @@ impl FlowRunner {
             *live = Some((event.name, instance));
         }
         let (_, instance) = live.as_mut().expect("set above");
-        let result = dispatch(flow, instance, call, event, &wit_event);
+        let result = crate::answer_limits::within_limits(
+            &call,
+            dispatch(flow, instance, call, event, &wit_event),
+        );
         let log = instance.log();
         if !log.text.trim().is_empty() {
             tracing::info!(flow = flow.name(), run = %run.id, call = %call.handler_name(), output = %log.text.trim_end(), "flow output");

@@ -52,6 +52,16 @@ pub async fn handle(app: &Arc<App>, item: OutboxItemId, inbound: Inbound) -> Out
             origin,
             ..
         } => {
+            if let Some(id) = run_id {
+                match crate::guards::check_form(app, &actor, Some(&flow), id).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(refused)) => {
+                        crate::guards::tell(app, &actor, None, &refused).await;
+                        return Outcome::Done;
+                    }
+                    Err(e) => return retry(e),
+                }
+            }
             let target = match run_id {
                 Some(id) => RunRef::Existing(id),
                 None => match app.flows.get(&flow) {
@@ -70,6 +80,14 @@ pub async fn handle(app: &Arc<App>, item: OutboxItemId, inbound: Inbound) -> Out
                 .await
         }
         Inbound::ModalClosed { run_id, .. } => {
+            match crate::guards::check_form(app, &actor, None, run_id).await {
+                Ok(Ok(())) => {}
+                Ok(Err(refused)) => {
+                    tracing::warn!(user = %actor.email, "ignored closing a form: {}", refused.0);
+                    return Outcome::Done;
+                }
+                Err(e) => return retry(e),
+            }
             app.drive(
                 RunRef::Existing(run_id),
                 Next::input(Input::PromptClosed { actor }),
@@ -87,6 +105,22 @@ pub async fn handle(app: &Arc<App>, item: OutboxItemId, inbound: Inbound) -> Out
             origin,
             ..
         } => {
+            let check = crate::guards::check_click(
+                app,
+                &actor,
+                &user.team_id,
+                run_id,
+                message_ts.as_deref(),
+            )
+            .await;
+            match check {
+                Ok(Ok(())) => {}
+                Ok(Err(refused)) => {
+                    crate::guards::tell(app, &actor, channel_id.as_deref(), &refused).await;
+                    return Outcome::Done;
+                }
+                Err(e) => return retry(e),
+            }
             let message = match (channel_id, message_ts) {
                 (Some(channel), Some(ts)) => Some(MessageRef { channel, ts }),
                 _ => None,
@@ -109,10 +143,14 @@ pub async fn handle(app: &Arc<App>, item: OutboxItemId, inbound: Inbound) -> Out
     };
     match result {
         Ok(()) => Outcome::Done,
-        Err(e) => Outcome::Retry {
-            after: backoff(0),
-            error: format!("{e:#}"),
-        },
+        Err(e) => retry(e),
+    }
+}
+
+fn retry(e: anyhow::Error) -> Outcome {
+    Outcome::Retry {
+        after: backoff(0),
+        error: format!("{e:#}"),
     }
 }
 

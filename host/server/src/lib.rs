@@ -17,6 +17,7 @@
 //! symflow users just in time.
 
 pub mod api;
+pub mod answer_limits;
 pub mod app;
 pub mod capabilities;
 pub mod driver;
@@ -24,12 +25,14 @@ pub mod effects;
 pub mod flow_calls;
 pub mod flows;
 pub mod host_strategies;
+pub mod guards;
 pub mod http;
 pub mod inbound;
 pub mod integrations;
 pub mod log_destinations;
 pub mod replicas;
 pub mod slack_out;
+pub mod tenants;
 pub mod timers;
 pub mod up;
 pub mod users;

@@ -56,6 +56,12 @@ pub struct UpArgs {
     /// Terraform variable overrides, `NAME=VALUE`.
     #[arg(long = "var", value_parser = LoadOptions::parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Serve several tenants from one host, `TEAM_ID=DIR` once per Slack workspace (then DIR
+    /// above is not used). Each has its own store, secrets, timers and limits; Slack
+    /// credentials come from `SLACK_BOT_TOKEN_<TEAM_ID>` / `SLACK_SIGNING_SECRET_<TEAM_ID>`,
+    /// else the unsuffixed variables.
+    #[arg(long = "tenant", value_parser = crate::tenants::TenantArg::parse)]
+    pub tenants: Vec<crate::tenants::TenantArg>,
 }
 
 impl UpArgs {
@@ -123,6 +129,27 @@ pub fn load_flows(
 
 /// `symflow up` without the CLI's progress bar.
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    if !args.tenants.is_empty() {
+        let mut tenants = Vec::new();
+        for tenant in &args.tenants {
+            let config = load_config(&tenant.dir, &args.vars)?;
+            let paths = tenant.catalog_paths(&args);
+            let built = {
+                let config = config.clone();
+                tokio::task::spawn_blocking(move || build(&config, &paths)).await??
+            };
+            tenants.push(crate::tenants::BuiltTenant {
+                tenant: tenant.clone(),
+                config,
+                built,
+            });
+        }
+        crate::tenants::serve_built(args, tenants)
+            .await?
+            .run_until_interrupted()
+            .await;
+        return Ok(());
+    }
     let config = load_config(&args.dir, &args.vars)?;
     let paths = args.catalog_paths();
     let built = {
