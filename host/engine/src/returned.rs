@@ -82,9 +82,9 @@ impl<'a> Budget<'a> {
         self.items = self.items.saturating_add(count);
         if self.items > MAX_RETURNED_ITEMS {
             return Err(invalid(format!(
-                "`{}` returned more than {} list items (destinations, users, options...); \
-                 symflow accepts at most {} from one flow call",
-                self.handler, MAX_RETURNED_ITEMS, MAX_RETURNED_ITEMS
+                "`{}` returned more than {MAX_RETURNED_ITEMS} list items (destinations, users, \
+                 options...); symflow accepts at most {MAX_RETURNED_ITEMS} from one flow call",
+                self.handler
             )));
         }
         Ok(())
