@@ -33,7 +33,6 @@ use symflow_flow_host::FlowCatalog;
 use symflow_sandbox::{Sandbox, SandboxConfig};
 
 use crate::app::{missing_settings, RunningServer, Server, ServerOptions, SlackSettings};
-use crate::capabilities::{StandInScript, StandIns};
 use crate::up::UpArgs;
 
 /// `--tenant TEAM_ID=DIR`: the environment directory serving one Slack workspace.
@@ -102,10 +101,6 @@ pub async fn serve_built(
     tenants: Vec<BuiltTenant>,
 ) -> anyhow::Result<RunningTenants> {
     let sandbox = Arc::new(Sandbox::new(&SandboxConfig::default())?);
-    let script = match &args.stand_in_script {
-        Some(path) => StandInScript::from_file(path)?,
-        None => StandInScript::default(),
-    };
     let mut options = Vec::new();
     let mut notes = Vec::new();
     for BuiltTenant {
@@ -121,7 +116,9 @@ pub async fn serve_built(
                 .await??
         };
         let slack = tenant.slack_settings(&args);
-        for line in missing_settings(&slack) {
+        let (integrations, missing_integrations) =
+            crate::up::integrations_for(&args, &tenant.dir, &config).await?;
+        for line in missing_settings(&slack).into_iter().chain(missing_integrations) {
             notes.push(format!("  MISSING for {}: {line}", tenant.team_id));
         }
         notes.push(format!(
@@ -140,7 +137,11 @@ pub async fn serve_built(
                 listen: SocketAddr::new(args.host, args.port),
                 slack,
                 admins: args.admins.clone(),
-                integrations: Arc::new(StandIns::new(script.clone())),
+                integrations,
+                // Tenants keep their state in their own SQLite files: one PostgreSQL database
+                // shared by tenants is not supported yet.
+                database_url: None,
+                leases: crate::replicas::Leases::default(),
             },
         });
     }

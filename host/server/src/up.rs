@@ -173,7 +173,7 @@ pub async fn serve_built(
     let paths = args.catalog_paths();
     let (sandbox, catalog) =
         tokio::task::spawn_blocking(move || load_flows(built, &paths)).await??;
-    let (integrations, missing_integrations) = integrations_for(&args, &config).await?;
+    let (integrations, missing_integrations) = integrations_for(&args, &args.dir, &config).await?;
     let slack = args.slack_settings();
     let mut missing = missing_settings(&slack);
     missing.extend(missing_integrations);
@@ -227,8 +227,9 @@ pub async fn serve_built(
 /// What backs the flows' integrations: the stand-ins when `--stand-in-script` is given, else
 /// the real clients (credentials from the environment's `sym_secret`s, base URLs from
 /// `SYMFLOW_*_URL`), and what they are missing.
-async fn integrations_for(
+pub(crate) async fn integrations_for(
     args: &UpArgs,
+    dir: &std::path::Path,
     config: &Config,
 ) -> anyhow::Result<(Arc<dyn IntegrationProvider>, Vec<String>)> {
     if let Some(path) = &args.stand_in_script {
@@ -238,7 +239,7 @@ async fn integrations_for(
     let mut options =
         symflow_integrations::IntegrationOptions::new(tokio::runtime::Handle::current());
     options.endpoints = endpoints_from_env(|name| std::env::var(name).ok())?;
-    let local = symflow_config::secrets::LocalSecretStore::open(&args.dir, None)
+    let local = symflow_config::secrets::LocalSecretStore::open(dir, None)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let secrets = symflow_integrations::secret_sources(Some(local), &options);
     let missing = missing_credentials(config, &secrets, &options).await;
