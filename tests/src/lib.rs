@@ -247,6 +247,7 @@ impl Harness {
             },
             admins: self.setup.admins.clone(),
             integrations: Arc::new(self.stand_ins.clone()),
+            console: Default::default(),
         })
         .await
         .expect("the server starts");
@@ -637,3 +638,4 @@ pub fn breakglass_fields(reason: &str, duration: &str) -> Vec<(&'static str, Val
 pub fn text_input(value: &str) -> Value {
     inputs::plain_text(value)
 }
+pub mod webdriver;

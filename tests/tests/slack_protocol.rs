@@ -154,6 +154,7 @@ async fn without_slack_credentials_the_server_starts_and_refuses_slack_requests_
         slack: SlackSettings::default(),
         admins: Vec::new(),
         integrations: Arc::new(StandIns::new(StandInScript::default())),
+        console: Default::default(),
     })
     .await
     .expect("the server starts without credentials");

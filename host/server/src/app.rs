@@ -60,6 +60,8 @@ pub struct ServerOptions {
     pub admins: Vec<String>,
     /// What backs PagerDuty, Okta, GitHub, Lambda, HTTP and secrets for flows.
     pub integrations: Arc<dyn IntegrationProvider>,
+    /// The web console's sign-in and the Slack preview's local Slack (`/console`, `/preview`).
+    pub console: crate::console::ConsoleOptions,
 }
 
 /// State shared by the HTTP handlers, the worker and the timer loop.
@@ -190,7 +192,11 @@ impl Server {
             stopped.clone(),
         ));
         tasks.spawn(crate::timers::run_timer_loop(app.clone(), stopped.clone()));
-        let router = crate::http::router(app.clone());
+        let router = crate::http::router(app.clone()).merge(crate::console::router(
+            app.clone(),
+            options.console.clone(),
+            &options.admins,
+        ));
         let mut stopped_http = stopped.clone();
         tasks.spawn(async move {
             let result = axum::serve(listener, router)

@@ -18,12 +18,14 @@
 
 pub mod app;
 pub mod capabilities;
+pub mod console;
 pub mod driver;
 pub mod effects;
 pub mod flow_calls;
 pub mod flows;
 pub mod http;
 pub mod inbound;
+pub mod preview;
 pub mod slack_out;
 pub mod timers;
 pub mod up;

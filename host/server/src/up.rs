@@ -15,6 +15,9 @@ use symflow_sandbox::{Sandbox, SandboxConfig};
 
 use crate::app::{missing_settings, RunningServer, Server, ServerOptions, SlackSettings};
 use crate::capabilities::{StandInScript, StandIns};
+use crate::console::auth::random_token;
+use crate::console::ConsoleOptions;
+use crate::preview::PreviewSlack;
 
 #[derive(Args, Debug, Clone)]
 pub struct UpArgs {
@@ -43,6 +46,13 @@ pub struct UpArgs {
     /// Terraform variable overrides, `NAME=VALUE`.
     #[arg(long = "var", value_parser = LoadOptions::parse_var)]
     pub vars: Vec<(String, String)>,
+    /// The web console's sign-in token (default: a new one, printed at start-up).
+    #[arg(long, env = "SYMFLOW_CONSOLE_TOKEN", hide_env_values = true)]
+    pub console_token: Option<String>,
+    /// Without Slack credentials symflow runs a built-in local Slack for the Slack preview
+    /// (`/preview`); this turns that off.
+    #[arg(long, env = "SYMFLOW_NO_SLACK_PREVIEW")]
+    pub no_slack_preview: bool,
 }
 
 impl UpArgs {
@@ -137,8 +147,25 @@ pub async fn serve_built(
         Some(path) => StandInScript::from_file(path)?,
         None => StandInScript::default(),
     };
-    let slack = args.slack_settings();
+    let mut slack = args.slack_settings();
+    // No Slack at all: the Slack preview's local Slack stands in for it.
+    let preview = if !args.no_slack_preview
+        && slack.bot_token.is_none()
+        && slack.signing_secret.is_none()
+        && slack.api_base_url.is_none()
+    {
+        let preview = PreviewSlack::start().await;
+        slack = preview.slack_settings();
+        Some(preview)
+    } else {
+        None
+    };
     let missing = missing_settings(&slack);
+    let console_token = args
+        .console_token
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(random_token);
     let server = Server::start(ServerOptions {
         config,
         sandbox,
@@ -148,6 +175,10 @@ pub async fn serve_built(
         slack: slack.clone(),
         admins: args.admins.clone(),
         integrations: Arc::new(StandIns::new(script)),
+        console: ConsoleOptions {
+            token: Some(console_token.clone()),
+            preview: preview.clone(),
+        },
     })
     .await?;
     let flows: Vec<String> = server
@@ -166,8 +197,31 @@ pub async fn serve_built(
         "  Slack request URLs: /slack/commands (slash command), /slack/interactivity, /slack/events; health: /healthz"
     );
     eprintln!("  data: {}", args.data_dir().display());
-    if let Some(url) = &slack.api_base_url {
-        eprintln!("  Slack Web API: {url}");
+    match &preview {
+        Some(_) => eprintln!(
+            "  no Slack credentials: a built-in local Slack stands in; try flows at http://{}/preview",
+            server.addr
+        ),
+        None => {
+            if let Some(url) = &slack.api_base_url {
+                eprintln!("  Slack Web API: {url}");
+            }
+        }
+    }
+    if args
+        .console_token
+        .as_deref()
+        .is_some_and(|t| !t.trim().is_empty())
+    {
+        eprintln!(
+            "  web console: http://{}/console (sign in with SYMFLOW_CONSOLE_TOKEN)",
+            server.addr
+        );
+    } else {
+        eprintln!(
+            "  web console: http://{}/console  console token (new at every start; set SYMFLOW_CONSOLE_TOKEN to keep one): {console_token}",
+            server.addr
+        );
     }
     for line in &missing {
         eprintln!("  MISSING: {line}");

@@ -80,6 +80,8 @@ pub enum Work {
         effect: Effect,
         origin: Origin,
     },
+    /// Approve / Deny / Revoke pressed in the web console.
+    Console(crate::console::actions::ConsoleClick),
 }
 
 impl Work {
@@ -97,6 +99,7 @@ impl Work {
                 }
             ),
             Work::Effect { effect, .. } => format!("effect.{}", effect_name(effect)),
+            Work::Console(click) => click.kind(),
         }
     }
 
@@ -110,7 +113,7 @@ impl Work {
     /// queueing behind each other.
     pub fn ordered_by_run(&self) -> Option<Uuid> {
         match self {
-            Work::Inbound(_) => None,
+            Work::Inbound(_) | Work::Console(_) => None,
             Work::Effect { run_id, effect, .. } => match effect {
                 Effect::TellActor { .. } | Effect::ReportError(_) => None,
                 _ => *run_id,
