@@ -122,7 +122,11 @@ impl Browser {
         if method != reqwest::Method::GET {
             request = request
                 .header("content-type", "application/json")
-                .body(body.to_string());
+                .body(if body.is_null() {
+                    "{}".to_string()
+                } else {
+                    body.to_string()
+                });
         }
         let response = request
             .send()
