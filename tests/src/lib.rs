@@ -291,6 +291,7 @@ impl Harness {
                 in_flight: Duration::from_secs(5),
                 ..Leases::default()
             },
+            console: Default::default(),
         })
         .await
         .expect("the server starts");
@@ -703,3 +704,4 @@ pub fn breakglass_fields(reason: &str, duration: &str) -> Vec<(&'static str, Val
 pub fn text_input(value: &str) -> Value {
     inputs::plain_text(value)
 }
+pub mod webdriver;

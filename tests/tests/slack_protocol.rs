@@ -151,6 +151,7 @@ async fn without_slack_credentials_the_server_starts_and_refuses_slack_requests_
         admins: Vec::new(),
         integrations: Arc::new(StandIns::new(StandInScript::default())),
         leases: Default::default(),
+        console: Default::default(),
     })
     .await
     .expect("the server starts without credentials");

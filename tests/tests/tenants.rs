@@ -34,6 +34,9 @@ fn options(h: &Harness) -> ServerOptions {
         },
         admins: Vec::new(),
         integrations: Arc::new(h.stand_ins.clone()),
+        database_url: None,
+        leases: Default::default(),
+        console: Default::default(),
     }
 }
 

@@ -66,6 +66,8 @@ pub struct ServerOptions {
     pub integrations: Arc<dyn IntegrationProvider>,
     /// How long claims last before another replica (or a restart) takes them over.
     pub leases: Leases,
+    /// The web console's sign-in and the Slack preview's local Slack (`/console`, `/preview`).
+    pub console: crate::console::ConsoleOptions,
 }
 
 /// State shared by the HTTP handlers, the worker and the timer loop.
@@ -204,7 +206,13 @@ impl Server {
             stopped.clone(),
         ));
         tasks.spawn(crate::timers::run_timer_loop(app.clone(), stopped.clone()));
-        let router = crate::http::router(app.clone()).merge(crate::api::router(app.clone()));
+        let router = crate::http::router(app.clone())
+            .merge(crate::api::router(app.clone()))
+            .merge(crate::console::router(
+                app.clone(),
+                options.console.clone(),
+                &options.admins,
+            ));
         crate::log_destinations::spawn(&app, &options.config, &stopped, &mut tasks)?;
         let mut stopped_http = stopped.clone();
         tasks.spawn(async move {

@@ -142,6 +142,7 @@ pub async fn serve_built(
                 // shared by tenants is not supported yet.
                 database_url: None,
                 leases: crate::replicas::Leases::default(),
+                console: Default::default(),
             },
         });
     }

@@ -15,7 +15,10 @@ use symflow_sandbox::{Sandbox, SandboxConfig};
 
 use crate::app::{missing_settings, RunningServer, Server, ServerOptions, SlackSettings};
 use crate::capabilities::{IntegrationProvider, StandInScript, StandIns};
+use crate::console::auth::random_token;
+use crate::console::ConsoleOptions;
 use crate::integrations::{endpoints_from_env, missing_credentials, ServiceIntegrations};
+use crate::preview::PreviewSlack;
 use crate::replicas::Leases;
 
 #[derive(Args, Debug, Clone)]
@@ -62,6 +65,13 @@ pub struct UpArgs {
     /// else the unsuffixed variables.
     #[arg(long = "tenant", value_parser = crate::tenants::TenantArg::parse)]
     pub tenants: Vec<crate::tenants::TenantArg>,
+    /// The web console's sign-in token (default: a new one, printed at start-up).
+    #[arg(long, env = "SYMFLOW_CONSOLE_TOKEN", hide_env_values = true)]
+    pub console_token: Option<String>,
+    /// Without Slack credentials symflow runs a built-in local Slack for the Slack preview
+    /// (`/preview`); this turns that off.
+    #[arg(long, env = "SYMFLOW_NO_SLACK_PREVIEW")]
+    pub no_slack_preview: bool,
 }
 
 impl UpArgs {
@@ -174,9 +184,26 @@ pub async fn serve_built(
     let (sandbox, catalog) =
         tokio::task::spawn_blocking(move || load_flows(built, &paths)).await??;
     let (integrations, missing_integrations) = integrations_for(&args, &args.dir, &config).await?;
-    let slack = args.slack_settings();
+    let mut slack = args.slack_settings();
+    // No Slack at all: the Slack preview's local Slack stands in for it.
+    let preview = if !args.no_slack_preview
+        && slack.bot_token.is_none()
+        && slack.signing_secret.is_none()
+        && slack.api_base_url.is_none()
+    {
+        let preview = PreviewSlack::start().await;
+        slack = preview.slack_settings();
+        Some(preview)
+    } else {
+        None
+    };
     let mut missing = missing_settings(&slack);
     missing.extend(missing_integrations);
+    let console_token = args
+        .console_token
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(random_token);
     let server = Server::start(ServerOptions {
         config,
         sandbox,
@@ -191,6 +218,10 @@ pub async fn serve_built(
             .lease_seconds
             .map(|s| Leases::all(std::time::Duration::from_secs(s.max(1))))
             .unwrap_or_default(),
+        console: ConsoleOptions {
+            token: Some(console_token.clone()),
+            preview: preview.clone(),
+        },
     })
     .await?;
     let flows: Vec<String> = server
@@ -212,8 +243,31 @@ pub async fn serve_built(
     if let Some(url) = &args.database_url {
         eprintln!("  database: {}", redact_database_url(url));
     }
-    if let Some(url) = &slack.api_base_url {
-        eprintln!("  Slack Web API: {url}");
+    match &preview {
+        Some(_) => eprintln!(
+            "  no Slack credentials: a built-in local Slack stands in; try flows at http://{}/preview",
+            server.addr
+        ),
+        None => {
+            if let Some(url) = &slack.api_base_url {
+                eprintln!("  Slack Web API: {url}");
+            }
+        }
+    }
+    if args
+        .console_token
+        .as_deref()
+        .is_some_and(|t| !t.trim().is_empty())
+    {
+        eprintln!(
+            "  web console: http://{}/console (sign in with SYMFLOW_CONSOLE_TOKEN)",
+            server.addr
+        );
+    } else {
+        eprintln!(
+            "  web console: http://{}/console  console token (new at every start; set SYMFLOW_CONSOLE_TOKEN to keep one): {console_token}",
+            server.addr
+        );
     }
     for line in &missing {
         eprintln!("  MISSING: {line}");

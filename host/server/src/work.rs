@@ -82,6 +82,8 @@ pub enum Work {
         effect: Effect,
         origin: Origin,
     },
+    /// Approve / Deny / Revoke pressed in the web console.
+    Console(crate::console::actions::ConsoleClick),
 }
 
 impl Work {
@@ -100,6 +102,7 @@ impl Work {
             ),
             Work::Effect { effect, .. } => format!("effect.{}", effect_name(effect)),
             Work::Api(api) => format!("api.{}", api.name()),
+            Work::Console(click) => click.kind(),
         }
     }
 
@@ -113,7 +116,7 @@ impl Work {
     /// queueing behind each other.
     pub fn ordered_by_run(&self) -> Option<Uuid> {
         match self {
-            Work::Inbound(_) | Work::Api(_) => None,
+            Work::Inbound(_) | Work::Api(_) | Work::Console(_) => None,
             Work::Effect { run_id, effect, .. } => match effect {
                 Effect::TellActor { .. } | Effect::ReportError(_) => None,
                 _ => *run_id,

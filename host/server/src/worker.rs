@@ -102,6 +102,7 @@ async fn process(app: &Arc<App>, item: OutboxItem) {
             effect,
             origin,
         }) => crate::effects::carry_out(app, id, run_id, &flow, effect, origin).await,
+        Ok(Work::Console(click)) => crate::console::actions::handle(app, id, click).await,
     };
     let attempts = item.attempts;
     let kind = item.kind.clone();

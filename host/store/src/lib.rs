@@ -84,7 +84,7 @@ pub use integrity::{IntegrityProblem, IntegrityReport};
 pub use kv::KeyValueStore;
 pub use outbox::{NewOutboxItem, Outbox, OutboxItem, OutboxItemId, OutboxState};
 pub use postgresql::PostgresStore;
-pub use runs::{NewRun, RunChange, RunRecord, RunStore, DEFAULT_TENANT};
+pub use runs::{NewRun, RunChange, RunQuery, RunRecord, RunStore, DEFAULT_TENANT};
 pub use sqlite::{SqliteStore, DATABASE_FILE_NAME, SCHEMA_VERSION};
 pub use timers::{NewTimer, Timer, TimerId, TimerQueue, TimerState};
 pub use transaction::{AppliedTransition, Transaction, Transition};

@@ -48,6 +48,21 @@ pub struct RunRecord {
     pub version: i64,
 }
 
+/// Which runs [`RunStore::list_runs`] returns (the web console's filters). `None` matches all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunQuery {
+    pub tenant: String,
+    pub flow: Option<String>,
+    /// The engine's status word.
+    pub status: Option<String>,
+    pub requester_user_id: Option<Uuid>,
+    /// Inclusive lower bound on `created_at_ms`.
+    pub created_from_ms: Option<i64>,
+    /// Exclusive upper bound on `created_at_ms`.
+    pub created_until_ms: Option<i64>,
+    pub limit: u32,
+}
+
 /// Reading and writing runs inside a transaction.
 pub trait RunStore {
     /// Creates a run at version 1. [`crate::Error::AlreadyExists`] if the id is taken.
@@ -64,4 +79,7 @@ pub trait RunStore {
     /// Runs of `tenant` that are not finished, oldest first: what a restarted server may need to
     /// look at.
     fn unfinished_runs(&mut self, tenant: &str, limit: u32) -> Result<Vec<RunRecord>>;
+
+    /// Runs matching `query`, newest first, at most `query.limit`.
+    fn list_runs(&mut self, query: &RunQuery) -> Result<Vec<RunRecord>>;
 }

@@ -51,6 +51,9 @@ async fn main() -> anyhow::Result<()> {
         },
         admins: Vec::new(),
         integrations: Arc::new(StandIns::new(StandInScript::default())),
+        database_url: None,
+        leases: Default::default(),
+        console: Default::default(),
     })
     .await?;
     println!("listening {}", server.addr);

@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
         admins: Vec::new(),
         integrations: Arc::new(StandIns::new(StandInScript::default())),
         leases: Leases::all(Duration::from_secs(args.lease_seconds.max(1))),
+        console: Default::default(),
     })
     .await?;
     println!("listening on {}", server.addr);

@@ -9,7 +9,7 @@ use super::{
     PostgresTransaction,
 };
 use crate::error::require_json;
-use crate::{now_ms, Error, NewRun, Result, RunChange, RunRecord, RunStore};
+use crate::{now_ms, Error, NewRun, Result, RunChange, RunQuery, RunRecord, RunStore};
 
 const RUN_COLUMNS: &str = "id, tenant, flow, status, finished, requester_user_id, created_at, \
                            updated_at, state_json, version";
@@ -118,6 +118,33 @@ impl RunStore for PostgresTransaction<'_> {
                      ORDER BY created_at, id LIMIT $2"
                 ),
                 &[&tenant, &sql_limit(limit)],
+            )?
+            .iter()
+            .map(run_from_row)
+            .collect()
+    }
+
+    fn list_runs(&mut self, query: &RunQuery) -> Result<Vec<RunRecord>> {
+        let requester = query.requester_user_id.map(uuid_text);
+        self.tx
+            .query(
+                &format!(
+                    "SELECT {RUN_COLUMNS} FROM runs WHERE tenant = $1 \
+                     AND ($2::TEXT IS NULL OR flow = $2) AND ($3::TEXT IS NULL OR status = $3) \
+                     AND ($4::TEXT IS NULL OR requester_user_id = $4) \
+                     AND ($5::BIGINT IS NULL OR created_at >= $5) \
+                     AND ($6::BIGINT IS NULL OR created_at < $6) \
+                     ORDER BY created_at DESC, id DESC LIMIT $7"
+                ),
+                &[
+                    &query.tenant,
+                    &query.flow,
+                    &query.status,
+                    &requester,
+                    &query.created_from_ms,
+                    &query.created_until_ms,
+                    &sql_limit(query.limit),
+                ],
             )?
             .iter()
             .map(run_from_row)

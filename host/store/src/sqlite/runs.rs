@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{is_unique_violation, sql_limit, uuid_column, uuid_text, SqliteTransaction};
 use crate::error::require_json;
-use crate::{now_ms, Error, NewRun, Result, RunChange, RunRecord, RunStore};
+use crate::{now_ms, Error, NewRun, Result, RunChange, RunQuery, RunRecord, RunStore};
 
 const RUN_COLUMNS: &str = "id, tenant, flow, status, finished, requester_user_id, created_at, \
                            updated_at, state_json, version";
@@ -117,6 +117,31 @@ impl RunStore for SqliteTransaction<'_> {
         ))?;
         let runs = statement
             .query_map(params![tenant, sql_limit(limit)], run_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(runs)
+    }
+
+    fn list_runs(&mut self, query: &RunQuery) -> Result<Vec<RunRecord>> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE tenant = ?1 \
+             AND (?2 IS NULL OR flow = ?2) AND (?3 IS NULL OR status = ?3) \
+             AND (?4 IS NULL OR requester_user_id = ?4) \
+             AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) \
+             ORDER BY created_at DESC, id DESC LIMIT ?7"
+        ))?;
+        let runs = statement
+            .query_map(
+                params![
+                    query.tenant,
+                    query.flow,
+                    query.status,
+                    query.requester_user_id.map(uuid_text),
+                    query.created_from_ms,
+                    query.created_until_ms,
+                    sql_limit(query.limit),
+                ],
+                run_from_row,
+            )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(runs)
     }

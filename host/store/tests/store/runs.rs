@@ -1,6 +1,6 @@
 //! Runs: creation, reading, optimistic concurrency.
 
-use symflow_store::{Error, RunChange, DEFAULT_TENANT};
+use symflow_store::{Error, RunChange, RunQuery, DEFAULT_TENANT};
 use uuid::Uuid;
 
 use crate::fixtures::{new_run, new_store, run, user};
@@ -158,4 +158,72 @@ fn unfinished_runs_lists_only_runs_still_in_progress_of_the_tenant() {
         .unwrap();
     let ids: Vec<Uuid> = unfinished.iter().map(|run| run.id).collect();
     assert_eq!(ids, [open.id]);
+}
+
+#[test]
+fn list_runs_filters_by_flow_status_requester_and_date_newest_first() {
+    let (_dir, store) = new_store();
+    let alice = user(&store, "alice@example.com");
+    let bob = user(&store, "bob@example.com");
+    let mut created = Vec::new();
+    for (flow, requester) in [("aws", alice), ("aws", bob), ("okta", alice)] {
+        let new = new_run(flow, requester);
+        created.push(store.transaction(|tx| tx.create_run(&new)).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    }
+    store
+        .transaction(|tx| tx.update_run(created[0].id, 1, &change("denied", true)))
+        .unwrap();
+    let mut elsewhere = new_run("aws", alice);
+    elsewhere.tenant = "acme".to_owned();
+    store.transaction(|tx| tx.create_run(&elsewhere)).unwrap();
+
+    let list = |query: RunQuery| -> Vec<Uuid> {
+        store
+            .transaction(|tx| tx.list_runs(&query))
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    let all = RunQuery {
+        tenant: DEFAULT_TENANT.to_owned(),
+        limit: 100,
+        ..RunQuery::default()
+    };
+    assert_eq!(
+        list(all.clone()),
+        [created[2].id, created[1].id, created[0].id],
+        "newest first, this tenant only"
+    );
+    assert_eq!(
+        list(RunQuery {
+            flow: Some("aws".into()),
+            ..all.clone()
+        }),
+        [created[1].id, created[0].id]
+    );
+    assert_eq!(
+        list(RunQuery {
+            status: Some("denied".into()),
+            ..all.clone()
+        }),
+        [created[0].id]
+    );
+    assert_eq!(
+        list(RunQuery {
+            requester_user_id: Some(alice),
+            ..all.clone()
+        }),
+        [created[2].id, created[0].id]
+    );
+    assert_eq!(
+        list(RunQuery {
+            created_from_ms: Some(created[1].created_at_ms),
+            created_until_ms: Some(created[2].created_at_ms),
+            ..all.clone()
+        }),
+        [created[1].id]
+    );
+    assert_eq!(list(RunQuery { limit: 1, ..all }), [created[2].id]);
 }
