@@ -24,6 +24,8 @@ pub const FLOW_CAPABILITIES: [&str; 10] = [
     "sym:flow/log@0.1.0",
 ];
 pub const HANDLERS: &str = "sym:flow/handlers@0.1.0";
+/// Types-only interface: exported by the capabilities component, imported by everyone else.
+pub const TYPES: &str = "sym:flow/types@0.1.0";
 pub const CONTEXT: &str = "symflow:spin/context@0.1.0";
 
 pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec<u8>> {
@@ -45,7 +47,7 @@ pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec
     for (i, bytes) in flows.iter().enumerate() {
         let id = register(&mut graph, &format!("symflow:flow-{i}"), bytes)?;
         let flow = graph.instantiate(id);
-        for capability in FLOW_CAPABILITIES {
+        for capability in FLOW_CAPABILITIES.into_iter().chain([TYPES]) {
             let export = graph
                 .alias_instance_export(caps, capability)
                 .map_err(|e| anyhow!("capabilities component: {capability}: {e}"))?;
@@ -59,6 +61,12 @@ pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec
         handlers.push(export);
     }
     let app = graph.instantiate(app_id);
+    let types = graph
+        .alias_instance_export(caps, TYPES)
+        .map_err(|e| anyhow!("capabilities component: {TYPES}: {e}"))?;
+    graph
+        .set_instantiation_argument(app, TYPES, types)
+        .map_err(|e| anyhow!("HTTP component import {TYPES}: {e}"))?;
     for slot in 0..SLOTS {
         let export = handlers.get(slot).copied().unwrap_or(handlers[0]);
         graph

@@ -226,7 +226,9 @@ impl SpinHost {
         for (name, value) in headers {
             builder = builder.header(*name, value.as_str());
         }
-        let request = builder.body(Full::new(Bytes::from(body)).map_err(|never| match never {}))?;
+        let request = builder.body(
+            Full::new(Bytes::from(body)).map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} }),
+        )?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let incoming = store.data_mut().http().new_incoming_request(Scheme::Http, request)?;
         let out = store.data_mut().http().new_response_outparam(sender)?;

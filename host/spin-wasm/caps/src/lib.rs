@@ -24,7 +24,7 @@ use std::cell::RefCell;
 
 use bindings::exports::sym::flow::{aws_lambda, github, http, log, okta, pagerduty, secrets, slack, store, users};
 use bindings::exports::symflow::spin::context::{self, CallContext};
-use bindings::sym::flow::types::{CapabilityError, Destination, User, UserIdentity, UserRole};
+use bindings::exports::sym::flow::types::{CapabilityError, Destination, User, UserIdentity, UserRole};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
