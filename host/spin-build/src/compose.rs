@@ -30,7 +30,10 @@ pub const CONTEXT: &str = "symflow:spin/context@0.1.0";
 
 pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec<u8>> {
     if flows.is_empty() || flows.len() > SLOTS {
-        bail!("a composition carries 1 to {SLOTS} flows, not {}", flows.len());
+        bail!(
+            "a composition carries 1 to {SLOTS} flows, not {}",
+            flows.len()
+        );
     }
     let mut graph = CompositionGraph::new();
     let register = |graph: &mut CompositionGraph, name: &str, bytes: &[u8]| {
@@ -87,7 +90,9 @@ pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec
             .keys()
             .find(|name| name.starts_with("wasi:http/incoming-handler@0.2"))
             .cloned()
-            .ok_or_else(|| anyhow!("the HTTP component exports no wasi:http/incoming-handler@0.2.x"))?
+            .ok_or_else(|| {
+                anyhow!("the HTTP component exports no wasi:http/incoming-handler@0.2.x")
+            })?
     };
     let handler = graph
         .alias_instance_export(app, &handler_name)

@@ -27,7 +27,10 @@ pub fn build_tenant(env_dir: &Path, out_dir: &Path, admins: &[String]) -> anyhow
     let flows = Flows::new(&config, &catalog)?;
     let all: Vec<_> = flows.all().collect();
     if all.is_empty() {
-        anyhow::bail!("{} declares no sym_flow; there is nothing to serve", env_dir.display());
+        anyhow::bail!(
+            "{} declares no sym_flow; there is nothing to serve",
+            env_dir.display()
+        );
     }
     if all.len() > SLOTS {
         anyhow::bail!(

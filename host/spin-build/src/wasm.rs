@@ -17,7 +17,13 @@ pub fn build_components(target_dir: &Path) -> anyhow::Result<RustComponents> {
     let manifest = repo_root().join("host/spin-wasm/Cargo.toml");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", target_dir)
         // Not the outer cargo's settings (when run from `cargo test`).

@@ -20,7 +20,9 @@ use std::time::Duration;
 use serde_json::Value;
 use spin_host::{Shared, SpinHost};
 use symflow_engine::{Run, RunStatus};
-use symflow_slack_fake::requests::{inputs, ButtonClick, SlashCommand, SlackRequest, ViewSubmission};
+use symflow_slack_fake::requests::{
+    inputs, ButtonClick, SlackRequest, SlashCommand, ViewSubmission,
+};
 use symflow_slack_fake::{FakeSlack, FakeUser};
 use symflow_spin_build::{imports::component_imports, SpinArtifacts, SpinBuildOptions};
 
@@ -113,23 +115,42 @@ fn every_import_is_one_spin_provides() {
         foreign.is_empty(),
         "the composed component imports what Spin does not provide: {foreign:?} (all: {composed:?})"
     );
-    assert!(composed.iter().any(|i| i == "fermyon:spin/key-value@2.0.0"), "state lives in Spin's key-value store: {composed:?}");
-    assert!(composed.iter().any(|i| i.starts_with("wasi:http/outgoing-handler@0.2.")), "Slack is reached through Spin's outbound HTTP: {composed:?}");
+    assert!(
+        composed.iter().any(|i| i == "fermyon:spin/key-value@2.0.0"),
+        "state lives in Spin's key-value store: {composed:?}"
+    );
+    assert!(
+        composed
+            .iter()
+            .any(|i| i.starts_with("wasi:http/outgoing-handler@0.2.")),
+        "Slack is reached through Spin's outbound HTTP: {composed:?}"
+    );
 
     // Its parts: the HTTP and capabilities components import only Spin's interfaces plus the
     // symflow interfaces the composition satisfies; each flow only WASI plus its capabilities.
-    let composed_away = |i: &str| i.starts_with("sym:flow/") || i.starts_with("symflow:spin/") || i.starts_with("flow-");
+    let composed_away = |i: &str| {
+        i.starts_with("sym:flow/") || i.starts_with("symflow:spin/") || i.starts_with("flow-")
+    };
     for part in [&built.app, &built.caps] {
         let imports = imports_of(part);
-        let foreign: Vec<&String> = imports.iter().filter(|i| !spin_provides(i) && !composed_away(i)).collect();
+        let foreign: Vec<&String> = imports
+            .iter()
+            .filter(|i| !spin_provides(i) && !composed_away(i))
+            .collect();
         assert!(foreign.is_empty(), "{} imports {foreign:?}", part.display());
     }
     for (name, path) in &built.flows {
         let imports = imports_of(path);
-        let foreign: Vec<&String> = imports.iter().filter(|i| !spin_provides(i) && !composed_away(i)).collect();
+        let foreign: Vec<&String> = imports
+            .iter()
+            .filter(|i| !spin_provides(i) && !composed_away(i))
+            .collect();
         assert!(foreign.is_empty(), "flow {name} imports {foreign:?}");
         for capability in symflow_spin_build::compose::FLOW_CAPABILITIES {
-            assert!(imports.iter().any(|i| i == capability), "flow {name} imports {capability}");
+            assert!(
+                imports.iter().any(|i| i == capability),
+                "flow {name} imports {capability}"
+            );
         }
     }
 }
@@ -148,13 +169,24 @@ impl Harness {
         let slack = FakeSlack::start().await;
         slack.set_team(TEAM, "symflow");
         slack.require_token(BOT_TOKEN);
-        slack.add_user(FakeUser::new(ALICE, "alice").email("alice@example.com").team(TEAM));
-        slack.add_user(FakeUser::new(BOB, "bob").email("bob@example.com").team(TEAM));
+        slack.add_user(
+            FakeUser::new(ALICE, "alice")
+                .email("alice@example.com")
+                .team(TEAM),
+        );
+        slack.add_user(
+            FakeUser::new(BOB, "bob")
+                .email("bob@example.com")
+                .team(TEAM),
+        );
         let kv = Arc::new(Mutex::new(BTreeMap::new()));
         let clock = Arc::new(AtomicU64::new(0));
         let variables = BTreeMap::from([
             ("slack_bot_token".to_string(), BOT_TOKEN.to_string()),
-            ("slack_signing_secret".to_string(), SIGNING_SECRET.to_string()),
+            (
+                "slack_signing_secret".to_string(),
+                SIGNING_SECRET.to_string(),
+            ),
             ("tick_token".to_string(), TICK_TOKEN.to_string()),
             ("slack_api_base".to_string(), slack.base_url()),
             ("admins".to_string(), String::new()),
@@ -165,13 +197,22 @@ impl Harness {
             clock_offset_ms: clock.clone(),
             allowed_authority: slack.address().to_string(),
         };
-        let files = built.tenant_json.parent().expect("tenant.json has a directory").to_path_buf();
+        let files = built
+            .tenant_json
+            .parent()
+            .expect("tenant.json has a directory")
+            .to_path_buf();
         let component = built.component.clone();
         let host = tokio::task::spawn_blocking(move || SpinHost::load(&component, &files, shared))
             .await
             .expect("loading does not panic")
             .expect("the composed component loads with Spin's imports");
-        Harness { slack, host, kv, clock }
+        Harness {
+            slack,
+            host,
+            kv,
+            clock,
+        }
     }
 
     async fn slack_post(&self, path: &str, request: &SlackRequest) -> (u16, String) {
@@ -186,7 +227,12 @@ impl Harness {
 
     fn run(&self, id: &str) -> Run {
         let kv = self.kv.lock().unwrap();
-        let bytes = kv.get(&format!("flows/run/{id}")).unwrap_or_else(|| panic!("run {id} is stored; keys: {:?}", kv.keys().collect::<Vec<_>>()));
+        let bytes = kv.get(&format!("flows/run/{id}")).unwrap_or_else(|| {
+            panic!(
+                "run {id} is stored; keys: {:?}",
+                kv.keys().collect::<Vec<_>>()
+            )
+        });
         let record: Value = serde_json::from_slice(bytes).expect("stored run is JSON");
         serde_json::from_value(record["run"].clone()).expect("stored run parses")
     }
@@ -201,12 +247,35 @@ async fn a_request_goes_from_slash_command_to_expiry_under_spin() {
     let h = Harness::start().await;
 
     // Bad signatures and an unauthenticated tick are refused.
-    let command = SlashCommand::new(TEAM, ALICE, "/sym", "req oncall-access").channel("C0GENERAL", "general");
+    let command =
+        SlashCommand::new(TEAM, ALICE, "/sym", "req oncall-access").channel("C0GENERAL", "general");
     let mut forged = command.request().signed_now("not-the-secret");
     forged.retain(|(k, _)| *k != "Content-Type");
-    let refused = h.host.request("POST", "/slack/commands", &forged, command.request().body.clone()).await.unwrap();
-    assert_eq!(refused.status, 401, "a request signed with another secret is refused: {}", refused.body);
-    let tick = h.host.request("POST", "/tick", &[("Authorization", "Bearer wrong".into())], Vec::new()).await.unwrap();
+    let refused = h
+        .host
+        .request(
+            "POST",
+            "/slack/commands",
+            &forged,
+            command.request().body.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status, 401,
+        "a request signed with another secret is refused: {}",
+        refused.body
+    );
+    let tick = h
+        .host
+        .request(
+            "POST",
+            "/tick",
+            &[("Authorization", "Bearer wrong".into())],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
     assert_eq!(tick.status, 401);
 
     // `/sym req oncall-access` → the request modal.
@@ -214,13 +283,26 @@ async fn a_request_goes_from_slash_command_to_expiry_under_spin() {
     assert_eq!(status, 200);
     let opened = h
         .slack
-        .wait_for("views.open", |c| c.view().is_some_and(|v| v["callback_id"] == "symflow_request"), Duration::from_secs(10))
+        .wait_for(
+            "views.open",
+            |c| {
+                c.view()
+                    .is_some_and(|v| v["callback_id"] == "symflow_request")
+            },
+            Duration::from_secs(10),
+        )
         .await
         .expect("the request modal opens");
     let view = opened.view().unwrap();
     let view_id = h.slack.views().last().expect("a view is open").id.clone();
-    let metadata = view["private_metadata"].as_str().expect("the modal carries metadata").to_string();
-    let run_id = serde_json::from_str::<Value>(&metadata).unwrap()["run_id"].as_str().expect("the run exists from the prompt").to_string();
+    let metadata = view["private_metadata"]
+        .as_str()
+        .expect("the modal carries metadata")
+        .to_string();
+    let run_id = serde_json::from_str::<Value>(&metadata).unwrap()["run_id"]
+        .as_str()
+        .expect("the run exists from the prompt")
+        .to_string();
     let target = view["blocks"]
         .as_array()
         .and_then(|b| b.iter().find(|b| b["block_id"] == "field:target_id"))
@@ -234,14 +316,22 @@ async fn a_request_goes_from_slash_command_to_expiry_under_spin() {
         .input("field:target_id", "value", inputs::static_select(&target))
         .input("field:reason", "value", text_input("paged: db at 95% disk"))
         .input("field:duration", "value", inputs::static_select("30m"));
-    let (status, body) = h.slack_post("/slack/interactivity", &submit.request()).await;
+    let (status, body) = h
+        .slack_post("/slack/interactivity", &submit.request())
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains("errors"), "the fields are valid: {body}");
     let run = h.run(&run_id);
     assert_eq!(run.status, RunStatus::Pending, "{run:?}");
     let card = run.messages.first().expect("the card was posted").clone();
     assert_eq!(card.channel, "#sym-requests");
-    assert!(h.slack.messages_in("#sym-requests").iter().any(|m| m.ts == card.ts), "the fake Slack holds the card");
+    assert!(
+        h.slack
+            .messages_in("#sym-requests")
+            .iter()
+            .any(|m| m.ts == card.ts),
+        "the fake Slack holds the card"
+    );
 
     // Bob approves → escalate (the Python break-glass strategy) → after_escalate announces it.
     let click = ButtonClick::on_message(TEAM, BOB, &card.channel, &card.ts, "symflow_approve")
@@ -253,24 +343,40 @@ async fn a_request_goes_from_slash_command_to_expiry_under_spin() {
     assert_eq!(run.status, RunStatus::Escalated, "{run:?}");
     assert_eq!(run.target_id.as_deref(), Some(target.as_str()));
     assert!(
-        run.step_outputs["escalate"]["grant"].as_str().is_some_and(|g| g.starts_with("alice@")),
+        run.step_outputs["escalate"]["grant"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("alice@")),
         "the strategy's escalate output is kept: {:?}",
         run.step_outputs
     );
     assert!(
-        h.slack.messages_in("#sym-audit").iter().any(|m| m.text == "alice@example.com was granted access by bob@example.com"),
+        h.slack
+            .messages_in("#sym-audit")
+            .iter()
+            .any(|m| m.text == "alice@example.com was granted access by bob@example.com"),
         "after_escalate posted through the capabilities component: {}",
         h.slack.summary()
     );
 
     // 31 minutes later, the scheduler's tick removes access.
     h.clock.store(31 * 60 * 1000, Ordering::Relaxed);
-    let tick = h.host.request("POST", "/tick", &[("Authorization", format!("Bearer {TICK_TOKEN}"))], Vec::new()).await.unwrap();
+    let tick = h
+        .host
+        .request(
+            "POST",
+            "/tick",
+            &[("Authorization", format!("Bearer {TICK_TOKEN}"))],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
     assert_eq!(tick.status, 200, "{}", tick.body);
     let run = h.run(&run_id);
     assert_eq!(run.status, RunStatus::Deescalated, "{run:?}");
     assert!(
-        run.step_outputs["deescalate"]["revoked"].as_str().is_some_and(|g| g.starts_with("alice@")),
+        run.step_outputs["deescalate"]["revoked"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("alice@")),
         "deescalate removed exactly what escalate granted: {:?}",
         run.step_outputs
     );
@@ -289,10 +395,15 @@ fn function_lines(body: &str) -> Vec<String> {
 fn wit_slots_match_handlers() {
     let root = symflow_spin_build::repo_root();
     let world = std::fs::read_to_string(root.join("guest-wit/wit/world.wit")).unwrap();
-    let start = world.find("interface handlers {").expect("world.wit defines handlers");
+    let start = world
+        .find("interface handlers {")
+        .expect("world.wit defines handlers");
     let end = start + world[start..].find("\n}\n").expect("handlers ends");
     let handlers = function_lines(&world[start..end]);
-    assert!(handlers.len() > 20, "handlers has its functions: {handlers:?}");
+    assert!(
+        handlers.len() > 20,
+        "handlers has its functions: {handlers:?}"
+    );
 
     let slots = std::fs::read_to_string(root.join("host/spin-wasm/wit/http-app.wit")).unwrap();
     for slot in 0..symflow_spin_build::tenant::SLOTS {

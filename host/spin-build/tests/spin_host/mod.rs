@@ -57,11 +57,17 @@ impl WasiHttpHooks for Hooks {
         request: hyper::Request<HyperOutgoingBody>,
         config: OutgoingRequestConfig,
     ) -> HttpResult<HostFutureIncomingResponse> {
-        let authority = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
+        let authority = request
+            .uri()
+            .authority()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
         if authority != self.allowed_authority {
             return Err(ErrorCode::HttpRequestDenied.into());
         }
-        Ok(wasmtime_wasi_http::p2::default_send_request(request, config))
+        Ok(wasmtime_wasi_http::p2::default_send_request(
+            request, config,
+        ))
     }
 }
 
@@ -75,13 +81,20 @@ pub struct HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for HostState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
     }
 }
 
@@ -92,14 +105,25 @@ impl key_value::HostStore for HostState {
         if label != "default" {
             return Err(key_value::Error::NoSuchStore);
         }
-        self.table.push(KvStore).map_err(|e| key_value::Error::Other(e.to_string()))
+        self.table
+            .push(KvStore)
+            .map_err(|e| key_value::Error::Other(e.to_string()))
     }
 
-    fn get(&mut self, _: Resource<KvStore>, key: String) -> Result<Option<Vec<u8>>, key_value::Error> {
+    fn get(
+        &mut self,
+        _: Resource<KvStore>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, key_value::Error> {
         Ok(self.shared.kv.lock().unwrap().get(&key).cloned())
     }
 
-    fn set(&mut self, _: Resource<KvStore>, key: String, value: Vec<u8>) -> Result<(), key_value::Error> {
+    fn set(
+        &mut self,
+        _: Resource<KvStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), key_value::Error> {
         self.shared.kv.lock().unwrap().insert(key, value);
         Ok(())
     }
@@ -141,7 +165,9 @@ impl HostWallClock for OffsetClock {
     }
 
     fn now(&self) -> Duration {
-        SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
             + Duration::from_millis(self.0.load(Ordering::Relaxed))
     }
 }
@@ -162,7 +188,11 @@ pub struct SpinHost {
 
 impl SpinHost {
     /// Loads the composed component (compiled once, cached next to it by content and engine).
-    pub fn load(component_path: &Path, files_dir: &Path, shared: Shared) -> anyhow::Result<SpinHost> {
+    pub fn load(
+        component_path: &Path,
+        files_dir: &Path,
+        shared: Shared,
+    ) -> anyhow::Result<SpinHost> {
         let engine = Engine::default();
         let bytes = std::fs::read(component_path)?;
         let key = {
@@ -188,7 +218,12 @@ impl SpinHost {
         key_value::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         variables::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         let pre = ProxyPre::new(linker.instantiate_pre(&component)?)?;
-        Ok(SpinHost { pre, engine, shared, files_dir: files_dir.to_path_buf() })
+        Ok(SpinHost {
+            pre,
+            engine,
+            shared,
+            files_dir: files_dir.to_path_buf(),
+        })
     }
 
     fn new_store(&self) -> anyhow::Result<Store<HostState>> {
@@ -202,7 +237,9 @@ impl SpinHost {
                 wasi: wasi.build(),
                 http: WasiHttpCtx::new(),
                 table: ResourceTable::new(),
-                hooks: Hooks { allowed_authority: self.shared.allowed_authority.clone() },
+                hooks: Hooks {
+                    allowed_authority: self.shared.allowed_authority.clone(),
+                },
                 shared: self.shared.clone(),
             },
         ))
@@ -217,20 +254,32 @@ impl SpinHost {
     }
 
     /// Serves one request in a fresh instance, waiting for the work done after the answer.
-    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> anyhow::Result<Answered> {
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> anyhow::Result<Answered> {
         let mut store = self.new_store()?;
         let started = Instant::now();
         let proxy = self.pre.instantiate_async(&mut store).await?;
         let instantiate = started.elapsed();
-        let mut builder = hyper::Request::builder().method(method).uri(format!("http://symflow.test{path}"));
+        let mut builder = hyper::Request::builder()
+            .method(method)
+            .uri(format!("http://symflow.test{path}"));
         for (name, value) in headers {
             builder = builder.header(*name, value.as_str());
         }
         let request = builder.body(
-            Full::new(Bytes::from(body)).map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} }),
+            Full::new(Bytes::from(body))
+                .map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} }),
         )?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let incoming = store.data_mut().http().new_incoming_request(Scheme::Http, request)?;
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)?;
         let out = store.data_mut().http().new_response_outparam(sender)?;
         let task = tokio::spawn(async move {
             proxy
@@ -242,6 +291,10 @@ impl SpinHost {
         let status = response.status().as_u16();
         let body = response.into_body().collect().await?.to_bytes();
         task.await??;
-        Ok(Answered { status, body: String::from_utf8_lossy(&body).into_owned(), instantiate })
+        Ok(Answered {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            instantiate,
+        })
     }
 }

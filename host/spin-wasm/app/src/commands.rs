@@ -20,7 +20,10 @@ pub fn command(body: &[u8]) -> Answer {
         view_id: None,
     };
     Answer::ok().then(Work::Command {
-        user: SlackUser { team_id: command.team_id, user_id: command.user_id },
+        user: SlackUser {
+            team_id: command.team_id,
+            user_id: command.user_id,
+        },
         text: command.text,
         origin,
     })

@@ -57,7 +57,11 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
                 } => {
                     let card = views::approval_card(&flow.spec, &record.run, None);
                     let posted = match ctx.slack.channel_of(&destination).await {
-                        Ok(channel) => ctx.slack.post(&channel, &card.text, Some(&card.blocks)).await,
+                        Ok(channel) => {
+                            ctx.slack
+                                .post(&channel, &card.text, Some(&card.blocks))
+                                .await
+                        }
                         Err(e) => Err(e),
                     };
                     queue.push_back(match posted {
@@ -80,7 +84,12 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
                         .update(&message.channel, &message.ts, &card.text, &card.blocks)
                         .await
                     {
-                        problem(ctx, flow.error_channel.as_deref(), &format!("Could not update the request card: {e}")).await;
+                        problem(
+                            ctx,
+                            flow.error_channel.as_deref(),
+                            &format!("Could not update the request card: {e}"),
+                        )
+                        .await;
                     }
                 }
                 Effect::ShowRequestModal { actor: _ } => {
@@ -103,7 +112,10 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
                         (None, None) => Err("no modal is open and no trigger can open one".into()),
                     };
                     if let Err(e) = shown {
-                        eprintln!("run {}: could not show the request modal: {e}", record.run.id);
+                        eprintln!(
+                            "run {}: could not show the request modal: {e}",
+                            record.run.id
+                        );
                     }
                 }
                 Effect::DirectMessage { to, text, .. } => {
@@ -112,13 +124,20 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
                         Err(e) => Err(e),
                     };
                     if let Err(e) = sent {
-                        problem(ctx, flow.error_channel.as_deref(), &format!("Could not send {} a direct message: {e}", to.mention())).await;
+                        problem(
+                            ctx,
+                            flow.error_channel.as_deref(),
+                            &format!("Could not send {} a direct message: {e}", to.mention()),
+                        )
+                        .await;
                     }
                 }
                 Effect::TellActor { to, text, reason } => {
                     tell(ctx, record, flow.spec.display_label(), &to, &text, &reason).await;
                 }
-                Effect::ReportError(report) => report_error(ctx, flow.error_channel.as_deref(), &report).await,
+                Effect::ReportError(report) => {
+                    report_error(ctx, flow.error_channel.as_deref(), &report).await
+                }
                 Effect::SetTimer(timer) => {
                     timers.retain(|t| t.id != timer.id);
                     timers.push(timer);
@@ -155,7 +174,12 @@ async fn tell(
             TellReason::Refused(_) => "Not allowed".to_string(),
             TellReason::FlowFailed => "Something went wrong".to_string(),
         };
-        if ctx.slack.views_update(view_id, &notice_modal(&heading, text)).await.is_ok() {
+        if ctx
+            .slack
+            .views_update(view_id, &notice_modal(&heading, text))
+            .await
+            .is_ok()
+        {
             return;
         }
     }
@@ -173,19 +197,35 @@ async fn tell(
 
 async fn report_error(ctx: &Ctx, channel: Option<&str>, report: &ErrorReport) {
     let Some(channel) = channel.or_else(|| ctx.tenant.any_error_channel()) else {
-        eprintln!("flow {} run {}: {}", report.flow, report.run_id, report.text);
+        eprintln!(
+            "flow {} run {}: {}",
+            report.flow, report.run_id, report.text
+        );
         return;
     };
-    let mut blocks = vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": report.text } })];
-    if let Some(tb) = report.traceback.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let mut blocks =
+        vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": report.text } })];
+    if let Some(tb) = report
+        .traceback
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let tail: String = {
             let chars: Vec<char> = tb.chars().collect();
             chars[chars.len().saturating_sub(2800)..].iter().collect()
         };
         blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("```{tail}```") } }));
     }
-    if let Err(e) = ctx.slack.post(channel, &report.text, Some(&json!(blocks))).await {
-        eprintln!("could not post to the error channel {channel} ({e}): {}", report.text);
+    if let Err(e) = ctx
+        .slack
+        .post(channel, &report.text, Some(&json!(blocks)))
+        .await
+    {
+        eprintln!(
+            "could not post to the error channel {channel} ({e}): {}",
+            report.text
+        );
     }
 }
 

@@ -67,7 +67,13 @@ pub fn call(
     let result = dispatch(flow, call, event, &ev);
     let log = context::take_log();
     if !log.trim().is_empty() {
-        eprintln!("[{} {}] {}: {}", flow.name(), run.id, call.handler_name(), log.trim_end());
+        eprintln!(
+            "[{} {}] {}: {}",
+            flow.name(),
+            run.id,
+            call.handler_name(),
+            log.trim_end()
+        );
     }
     result
 }
@@ -128,13 +134,16 @@ fn dispatch(
             answer.map(|()| FlowValue::Done).map_err(flow_error)
         }
         FlowCall::Escalate | FlowCall::Deescalate => {
-            let integration = flow.strategy_integration.clone().unwrap_or(wit::Integration {
-                key: String::new(),
-                name: String::new(),
-                integration_type: "custom".into(),
-                external_id: String::new(),
-                settings_json: "{}".into(),
-            });
+            let integration = flow
+                .strategy_integration
+                .clone()
+                .unwrap_or(wit::Integration {
+                    key: String::new(),
+                    name: String::new(),
+                    integration_type: "custom".into(),
+                    external_id: String::new(),
+                    settings_json: "{}".into(),
+                });
             let target = event.target_id.clone().unwrap_or_default();
             let output = if call == FlowCall::Escalate {
                 in_slot!(slot, |m| m::escalate(&integration, &target, ev))
@@ -203,7 +212,9 @@ fn actor_from_wit(user: &wit::User) -> Actor {
         user_id: user.id.clone(),
         email: user.email.clone(),
         username: user.username.clone(),
-        name: format!("{} {}", user.first_name, user.last_name).trim().to_string(),
+        name: format!("{} {}", user.first_name, user.last_name)
+            .trim()
+            .to_string(),
         role: match user.role {
             wit::UserRole::Admin => Role::Admin,
             wit::UserRole::Member => Role::Member,
@@ -216,7 +227,11 @@ fn actor_from_wit(user: &wit::User) -> Actor {
 
 /// The run's earlier steps as the flow sees them (`event.steps`), as the native server builds them.
 fn wit_steps(run: &Run, event: &EventInfo) -> Vec<wit::RunStep> {
-    let step = |name: Step, actor: &Actor, context: Option<&Value>, output: Option<&Value>, at: symflow_engine::Timestamp| wit::RunStep {
+    let step = |name: Step,
+                actor: &Actor,
+                context: Option<&Value>,
+                output: Option<&Value>,
+                at: symflow_engine::Timestamp| wit::RunStep {
         event_name: name.as_str().to_string(),
         actor: Some(wit_user(actor)),
         context_json: context.map(Value::to_string).unwrap_or_else(|| "{}".into()),
@@ -226,12 +241,26 @@ fn wit_steps(run: &Run, event: &EventInfo) -> Vec<wit::RunStep> {
     let mut steps: Vec<wit::RunStep> = run
         .history
         .iter()
-        .map(|s| step(s.event, &s.actor, s.context.as_ref(), s.output.as_ref(), s.timestamp))
+        .map(|s| {
+            step(
+                s.event,
+                &s.actor,
+                s.context.as_ref(),
+                s.output.as_ref(),
+                s.timestamp,
+            )
+        })
         .collect();
     let has_request = run.history.iter().any(|s| s.event == Step::Request);
-    if let (false, true, Some(requester)) = (has_request, event.name != Step::Request, &run.requester) {
+    if let (false, true, Some(requester)) =
+        (has_request, event.name != Step::Request, &run.requester)
+    {
         if run.requested_at.is_some() {
-            let at = run.history.iter().take_while(|s| s.event == Step::Prompt).count();
+            let at = run
+                .history
+                .iter()
+                .take_while(|s| s.event == Step::Prompt)
+                .count();
             let request = step(
                 Step::Request,
                 requester,
@@ -244,7 +273,13 @@ fn wit_steps(run: &Run, event: &EventInfo) -> Vec<wit::RunStep> {
     }
     if run.history.last().map(|s| s.event) != Some(event.name) {
         let context = run.contexts.get(event.name.as_str());
-        steps.push(step(event.name, &event.actor, context, None, event.timestamp));
+        steps.push(step(
+            event.name,
+            &event.actor,
+            context,
+            None,
+            event.timestamp,
+        ));
     }
     steps
 }
@@ -313,9 +348,9 @@ fn wit_destination(d: &Destination) -> wit::Destination {
         Destination::SlackChannel(c) => wit::Destination::SlackChannel(c.clone()),
         Destination::SlackUser(u) => wit::Destination::SlackUser(u.clone()),
         Destination::SlackGroup(us) => wit::Destination::SlackGroup(us.clone()),
-        Destination::User(a) => wit::Destination::SlackUser(
-            a.slack_user_id.clone().unwrap_or_else(|| a.email.clone()),
-        ),
+        Destination::User(a) => {
+            wit::Destination::SlackUser(a.slack_user_id.clone().unwrap_or_else(|| a.email.clone()))
+        }
     }
 }
 

@@ -33,8 +33,15 @@ pub fn interaction(ctx: &Ctx, body: &[u8]) -> Answer {
     let Some(user_id) = payload.user_id().map(str::to_string) else {
         return Answer::text(400, "the payload names no user");
     };
-    let user = SlackUser { team_id: team_id.clone(), user_id: user_id.clone() };
-    let origin = Origin { team_id: Some(team_id), user_id: Some(user_id), ..Origin::default() };
+    let user = SlackUser {
+        team_id: team_id.clone(),
+        user_id: user_id.clone(),
+    };
+    let origin = Origin {
+        team_id: Some(team_id),
+        user_id: Some(user_id),
+        ..Origin::default()
+    };
     match &payload {
         InteractionPayload::BlockActions(p) => {
             let Some((action, run_id)) = raw
@@ -50,14 +57,22 @@ pub fn interaction(ctx: &Ctx, body: &[u8]) -> Answer {
                 ts: ts.to_string(),
             });
             let decision_message = raw.get("state").and_then(views::decision_message);
-            Answer::ok().then(Work::Click { user, run_id, action, decision_message, message })
+            Answer::ok().then(Work::Click {
+                user,
+                run_id,
+                action,
+                decision_message,
+                message,
+            })
         }
         InteractionPayload::ViewSubmission(p) => {
             let view = &p.view;
             let state = raw.pointer("/view/state").cloned().unwrap_or(Value::Null);
             match view.callback_id.as_str() {
                 views::REQUEST_CALLBACK_ID => {
-                    let Ok(metadata) = serde_json::from_str::<ModalMetadata>(&view.private_metadata) else {
+                    let Ok(metadata) =
+                        serde_json::from_str::<ModalMetadata>(&view.private_metadata)
+                    else {
                         return Answer::text(400, "the modal's metadata is unreadable");
                     };
                     let Some(flow) = ctx.tenant.flow(&metadata.flow) else {
@@ -65,7 +80,9 @@ pub fn interaction(ctx: &Ctx, body: &[u8]) -> Answer {
                             "Request access",
                             &format!("The flow `{}` is no longer available, so this request was not sent. Run `/sym` to see the flows you can use.", metadata.flow),
                         );
-                        return Answer::json(&json!({ "response_action": "update", "view": notice }));
+                        return Answer::json(
+                            &json!({ "response_action": "update", "view": notice }),
+                        );
                     };
                     let fields = match views::parse_request_submission(&flow.spec, &state) {
                         Ok(fields) => fields,
@@ -76,11 +93,16 @@ pub fn interaction(ctx: &Ctx, body: &[u8]) -> Answer {
                         flow: flow.name().to_string(),
                         run_id: metadata.run_id,
                         fields,
-                        origin: Origin { channel_id: metadata.channel, ..origin },
+                        origin: Origin {
+                            channel_id: metadata.channel,
+                            ..origin
+                        },
                     })
                 }
                 views::FLOW_PICKER_CALLBACK_ID => {
-                    let Some(flow) = views::parse_flow_pick(&state).and_then(|f| ctx.tenant.flow(&f)) else {
+                    let Some(flow) =
+                        views::parse_flow_pick(&state).and_then(|f| ctx.tenant.flow(&f))
+                    else {
                         return Answer::json(&json!({
                             "response_action": "errors",
                             "errors": { views::FLOW_PICKER_BLOCK_ID: "Choose a flow." },
@@ -90,12 +112,21 @@ pub fn interaction(ctx: &Ctx, body: &[u8]) -> Answer {
                         .ok()
                         .and_then(|m| m["channel"].as_str().map(str::to_string));
                     let label = flow.spec.display_label();
-                    let loading = notice_modal(label, &format!(":hourglass_flowing_sand: Loading *{label}*…"));
-                    Answer::json(&json!({ "response_action": "update", "view": loading })).then(Work::Prompt {
-                        user,
-                        flow: flow.name().to_string(),
-                        origin: Origin { channel_id: channel, view_id: Some(view.id.clone()), ..origin },
-                    })
+                    let loading = notice_modal(
+                        label,
+                        &format!(":hourglass_flowing_sand: Loading *{label}*…"),
+                    );
+                    Answer::json(&json!({ "response_action": "update", "view": loading })).then(
+                        Work::Prompt {
+                            user,
+                            flow: flow.name().to_string(),
+                            origin: Origin {
+                                channel_id: channel,
+                                view_id: Some(view.id.clone()),
+                                ..origin
+                            },
+                        },
+                    )
                 }
                 _ => Answer::ok(),
             }
@@ -104,7 +135,10 @@ pub fn interaction(ctx: &Ctx, body: &[u8]) -> Answer {
             if p.view.callback_id != views::REQUEST_CALLBACK_ID {
                 return Answer::ok();
             }
-            match serde_json::from_str::<ModalMetadata>(&p.view.private_metadata).ok().and_then(|m| m.run_id) {
+            match serde_json::from_str::<ModalMetadata>(&p.view.private_metadata)
+                .ok()
+                .and_then(|m| m.run_id)
+            {
                 Some(run_id) => Answer::ok().then(Work::Closed { user, run_id }),
                 None => Answer::ok(),
             }
@@ -112,7 +146,10 @@ pub fn interaction(ctx: &Ctx, body: &[u8]) -> Answer {
         InteractionPayload::Shortcut(p) => Answer::ok().then(Work::Command {
             user,
             text: String::new(),
-            origin: Origin { trigger_id: Some(p.trigger_id.clone()), ..origin },
+            origin: Origin {
+                trigger_id: Some(p.trigger_id.clone()),
+                ..origin
+            },
         }),
         _ => Answer::ok(),
     }

@@ -18,11 +18,20 @@ pub type SlackError = String;
 
 impl Slack {
     pub fn new(base: String, token: String) -> Self {
-        let base = if base.ends_with('/') { base } else { format!("{base}/") };
+        let base = if base.ends_with('/') {
+            base
+        } else {
+            format!("{base}/")
+        };
         Slack { base, token }
     }
 
-    async fn call(&self, method: &str, body: Vec<u8>, content_type: &str) -> Result<Value, SlackError> {
+    async fn call(
+        &self,
+        method: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<Value, SlackError> {
         let request = Request::builder()
             .method(Method::Post)
             .uri(format!("{}{method}", self.base))
@@ -34,7 +43,10 @@ impl Slack {
             .await
             .map_err(|e| format!("Slack's {method} could not be reached: {e}"))?;
         if *response.status() >= 300 {
-            return Err(format!("Slack's {method} answered HTTP {}", response.status()));
+            return Err(format!(
+                "Slack's {method} answered HTTP {}",
+                response.status()
+            ));
         }
         let value: Value = serde_json::from_slice(response.body())
             .map_err(|e| format!("Slack's {method} answered something that is not JSON: {e}"))?;
@@ -49,21 +61,35 @@ impl Slack {
     }
 
     pub async fn json(&self, method: &str, args: Value) -> Result<Value, SlackError> {
-        self.call(method, args.to_string().into_bytes(), "application/json; charset=utf-8")
-            .await
+        self.call(
+            method,
+            args.to_string().into_bytes(),
+            "application/json; charset=utf-8",
+        )
+        .await
     }
 
     async fn form(&self, method: &str, args: &[(&str, &str)]) -> Result<Value, SlackError> {
         let body = serde_urlencoded_pairs(args);
-        self.call(method, body.into_bytes(), "application/x-www-form-urlencoded")
-            .await
+        self.call(
+            method,
+            body.into_bytes(),
+            "application/x-www-form-urlencoded",
+        )
+        .await
     }
 
     pub async fn views_open(&self, trigger_id: &str, view: &Value) -> Result<String, SlackError> {
         let answer = self
-            .json("views.open", json!({ "trigger_id": trigger_id, "view": view }))
+            .json(
+                "views.open",
+                json!({ "trigger_id": trigger_id, "view": view }),
+            )
             .await?;
-        Ok(answer["view"]["id"].as_str().unwrap_or_default().to_string())
+        Ok(answer["view"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 
     pub async fn views_update(&self, view_id: &str, view: &Value) -> Result<(), SlackError> {
@@ -73,7 +99,12 @@ impl Slack {
     }
 
     /// Posts a message; `(channel, ts)` of the posted message.
-    pub async fn post(&self, channel: &str, text: &str, blocks: Option<&Value>) -> Result<(String, String), SlackError> {
+    pub async fn post(
+        &self,
+        channel: &str,
+        text: &str,
+        blocks: Option<&Value>,
+    ) -> Result<(String, String), SlackError> {
         let mut args = json!({ "channel": channel, "text": text });
         if let Some(blocks) = blocks {
             args["blocks"] = blocks.clone();
@@ -85,7 +116,13 @@ impl Slack {
         ))
     }
 
-    pub async fn update(&self, channel: &str, ts: &str, text: &str, blocks: &Value) -> Result<(), SlackError> {
+    pub async fn update(
+        &self,
+        channel: &str,
+        ts: &str,
+        text: &str,
+        blocks: &Value,
+    ) -> Result<(), SlackError> {
         self.json(
             "chat.update",
             json!({ "channel": channel, "ts": ts, "text": text, "blocks": blocks }),
@@ -108,15 +145,23 @@ impl Slack {
     }
 
     async fn lookup_by_email(&self, email: &str) -> Result<String, SlackError> {
-        let answer = self.form("users.lookupByEmail", &[("email", email)]).await?;
-        Ok(answer["user"]["id"].as_str().unwrap_or_default().to_string())
+        let answer = self
+            .form("users.lookupByEmail", &[("email", email)])
+            .await?;
+        Ok(answer["user"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 
     async fn open_group(&self, users: &[String]) -> Result<String, SlackError> {
         let answer = self
             .json("conversations.open", json!({ "users": users.join(",") }))
             .await?;
-        Ok(answer["channel"]["id"].as_str().unwrap_or_default().to_string())
+        Ok(answer["channel"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 
     /// Where to post for a destination the flow or the engine named.

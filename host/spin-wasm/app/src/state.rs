@@ -83,7 +83,9 @@ impl State {
     }
 
     pub fn user<T: DeserializeOwned>(&self, tenant: &str, team: &str, user: &str) -> Option<T> {
-        self.get(&format!("{tenant}/user/{team}/{user}")).ok().flatten()
+        self.get(&format!("{tenant}/user/{team}/{user}"))
+            .ok()
+            .flatten()
     }
 
     pub fn save_user<T: Serialize>(&self, tenant: &str, team: &str, user: &str, value: &T) {

@@ -61,10 +61,11 @@ impl Tenant {
 
     /// The flow named `name`, compared without regard to case as Sym does.
     pub fn flow(&self, name: &str) -> Option<&TenantFlow> {
-        self.flows
-            .iter()
-            .find(|f| f.name() == name)
-            .or_else(|| self.flows.iter().find(|f| f.name().eq_ignore_ascii_case(name)))
+        self.flows.iter().find(|f| f.name() == name).or_else(|| {
+            self.flows
+                .iter()
+                .find(|f| f.name().eq_ignore_ascii_case(name))
+        })
     }
 
     pub fn is_admin(&self, email: &str) -> bool {

@@ -42,12 +42,15 @@ pub async fn actor(ctx: &Ctx, team_id: &str, user_id: &str) -> Result<Actor, Str
     } else {
         Role::Member
     };
-    let name = [profile["first_name"].as_str(), profile["last_name"].as_str()]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let name = [
+        profile["first_name"].as_str(),
+        profile["last_name"].as_str(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ");
     let actor = Actor {
         user_id: stable_id(team_id, user_id),
         email: email.clone(),
@@ -65,11 +68,25 @@ pub async fn actor(ctx: &Ctx, team_id: &str, user_id: &str) -> Result<Actor, Str
 fn stable_id(team_id: &str, user_id: &str) -> String {
     let digest = Sha256::digest(format!("slack:{team_id}:{user_id}").as_bytes());
     let h = hex::encode(&digest[..16]);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// A fresh run id (UUID v4 shape) from WASI's random source, which Spin provides.
 pub fn new_run_id() -> String {
     let h = hex::encode(wasi::random::random::get_random_bytes(16));
-    format!("{}-{}-4{}-a{}-{}", &h[..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }

@@ -18,13 +18,33 @@ pub struct SlackUser {
 
 pub enum Work {
     /// `/sym ...`.
-    Command { user: SlackUser, text: String, origin: Origin },
+    Command {
+        user: SlackUser,
+        text: String,
+        origin: Origin,
+    },
     /// Start a run of `flow` with the request modal (picked, or named in the command).
-    Prompt { user: SlackUser, flow: String, origin: Origin },
+    Prompt {
+        user: SlackUser,
+        flow: String,
+        origin: Origin,
+    },
     /// The request modal was submitted.
-    Submit { user: SlackUser, flow: String, run_id: Option<String>, fields: Map<String, Value>, origin: Origin },
+    Submit {
+        user: SlackUser,
+        flow: String,
+        run_id: Option<String>,
+        fields: Map<String, Value>,
+        origin: Origin,
+    },
     /// Approve / Deny / Revoke on a card.
-    Click { user: SlackUser, run_id: String, action: Action, decision_message: Option<String>, message: Option<MessageRef> },
+    Click {
+        user: SlackUser,
+        run_id: String,
+        action: Action,
+        decision_message: Option<String>,
+        message: Option<MessageRef>,
+    },
     /// The request modal was closed without submitting.
     Closed { user: SlackUser, run_id: String },
 }
@@ -47,15 +67,30 @@ async fn run(ctx: &Ctx, work: Work) -> Result<(), String> {
     match work {
         Work::Command { text, origin, .. } => command(ctx, &actor, &text, origin).await,
         Work::Prompt { flow, origin, .. } => {
-            let flow = ctx.tenant.flow(&flow).ok_or_else(|| format!("flow {flow:?} is not configured"))?;
+            let flow = ctx
+                .tenant
+                .flow(&flow)
+                .ok_or_else(|| format!("flow {flow:?} is not configured"))?;
             prompt(ctx, &actor, flow, origin).await
         }
-        Work::Submit { flow, run_id, fields, origin, .. } => {
-            let mut record = match run_id.as_deref().map(|id| ctx.store.run(&ctx.tenant.name, id)) {
+        Work::Submit {
+            flow,
+            run_id,
+            fields,
+            origin,
+            ..
+        } => {
+            let mut record = match run_id
+                .as_deref()
+                .map(|id| ctx.store.run(&ctx.tenant.name, id))
+            {
                 Some(Ok(Some(record))) => record,
                 Some(Err(e)) => return Err(e),
                 _ => {
-                    let flow = ctx.tenant.flow(&flow).ok_or_else(|| format!("flow {flow:?} is not configured"))?;
+                    let flow = ctx
+                        .tenant
+                        .flow(&flow)
+                        .ok_or_else(|| format!("flow {flow:?} is not configured"))?;
                     new_record(flow, origin.clone())
                 }
             };
@@ -66,16 +101,32 @@ async fn run(ctx: &Ctx, work: Work) -> Result<(), String> {
                 context: None,
                 channel: origin.channel_id.clone(),
             };
-            record.origin = Origin { view_id: None, trigger_id: None, ..origin };
+            record.origin = Origin {
+                view_id: None,
+                trigger_id: None,
+                ..origin
+            };
             drive(ctx, &mut record, input).await
         }
-        Work::Click { run_id, action, decision_message, message, .. } => {
+        Work::Click {
+            run_id,
+            action,
+            decision_message,
+            message,
+            ..
+        } => {
             let mut record = ctx
                 .store
                 .run(&ctx.tenant.name, &run_id)?
                 .ok_or_else(|| format!("run {run_id} does not exist"))?;
             record.origin.view_id = None;
-            let input = Input::Action { action, actor, source: Source::Slack, decision_message, message };
+            let input = Input::Action {
+                action,
+                actor,
+                source: Source::Slack,
+                decision_message,
+                message,
+            };
             drive(ctx, &mut record, input).await
         }
         Work::Closed { run_id, .. } => {
@@ -98,17 +149,33 @@ fn new_record(flow: &TenantFlow, origin: Origin) -> RunRecord {
 
 /// Opens "Loading…" first when Python must run before the modal can be drawn, then starts
 /// the run with the prompt (the engine asks for the request modal).
-async fn prompt(ctx: &Ctx, actor: &Actor, flow: &TenantFlow, mut origin: Origin) -> Result<(), String> {
-    let needs_python = flow.defines("on_prompt") || flow.spec.prompt_fields.iter().any(|f| f.prefetch);
+async fn prompt(
+    ctx: &Ctx,
+    actor: &Actor,
+    flow: &TenantFlow,
+    mut origin: Origin,
+) -> Result<(), String> {
+    let needs_python =
+        flow.defines("on_prompt") || flow.spec.prompt_fields.iter().any(|f| f.prefetch);
     if needs_python && origin.view_id.is_none() {
         if let Some(trigger) = origin.trigger_id.take() {
-            let loading = notice_modal(flow.spec.display_label(), &format!(":hourglass_flowing_sand: Loading *{}*…", flow.spec.display_label()));
+            let loading = notice_modal(
+                flow.spec.display_label(),
+                &format!(
+                    ":hourglass_flowing_sand: Loading *{}*…",
+                    flow.spec.display_label()
+                ),
+            );
             origin.view_id = Some(ctx.slack.views_open(&trigger, &loading).await?);
         }
     }
     let channel = origin.channel_id.clone();
     let mut record = new_record(flow, origin);
-    let input = Input::Prompt { actor: actor.clone(), source: Source::Slack, channel };
+    let input = Input::Prompt {
+        actor: actor.clone(),
+        source: Source::Slack,
+        channel,
+    };
     drive(ctx, &mut record, input).await
 }
 
@@ -137,15 +204,26 @@ async fn command(ctx: &Ctx, actor: &Actor, text: &str, origin: Origin) -> Result
             Some(flow) => prompt(ctx, actor, flow, origin).await,
             None => picker(ctx, origin).await,
         },
-        [name] if named(name).is_some() => prompt(ctx, actor, named(name).expect("checked"), origin).await,
+        [name] if named(name).is_some() => {
+            prompt(ctx, actor, named(name).expect("checked"), origin).await
+        }
         _ => {
-            let flows: Vec<String> = ctx.tenant.flows.iter().map(|f| format!("`{}`", f.name())).collect();
+            let flows: Vec<String> = ctx
+                .tenant
+                .flows
+                .iter()
+                .map(|f| format!("`{}`", f.name()))
+                .collect();
             let text = format!(
                 "*symflow* — request access, get it approved in Slack.\n\
                  • `/sym` or `/sym req` — choose a flow and request access\n\
                  • `/sym req <flow>` — request access with one flow ({})\n\
                  • `/sym whoami` — who symflow thinks you are",
-                if flows.is_empty() { "none configured".to_string() } else { flows.join(", ") }
+                if flows.is_empty() {
+                    "none configured".to_string()
+                } else {
+                    flows.join(", ")
+                }
             );
             reply(ctx, actor, &origin, &text).await
         }
@@ -160,11 +238,16 @@ async fn picker(ctx: &Ctx, origin: Origin) -> Result<(), String> {
         .flows
         .iter()
         .filter(|f| f.spec.allows_source(Source::Slack))
-        .map(|f| FlowChoice { name: f.name().to_string(), label: f.spec.display_label().to_string() })
+        .map(|f| FlowChoice {
+            name: f.name().to_string(),
+            label: f.spec.display_label().to_string(),
+        })
         .collect();
     let mut view = views::flow_picker_modal(&choices);
     view["private_metadata"] = Value::String(json!({ "channel": origin.channel_id }).to_string());
-    let trigger = origin.trigger_id.ok_or("no trigger to open the flow picker")?;
+    let trigger = origin
+        .trigger_id
+        .ok_or("no trigger to open the flow picker")?;
     ctx.slack.views_open(&trigger, &view).await.map(drop)
 }
 

@@ -22,9 +22,13 @@ mod outbound;
 
 use std::cell::RefCell;
 
-use bindings::exports::sym::flow::{aws_lambda, github, http, log, okta, pagerduty, secrets, slack, store, users};
+use bindings::exports::sym::flow::types::{
+    CapabilityError, Destination, User, UserIdentity, UserRole,
+};
+use bindings::exports::sym::flow::{
+    aws_lambda, github, http, log, okta, pagerduty, secrets, slack, store, users,
+};
 use bindings::exports::symflow::spin::context::{self, CallContext};
-use bindings::exports::sym::flow::types::{CapabilityError, Destination, User, UserIdentity, UserRole};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -42,17 +46,31 @@ fn with_context<T>(f: impl FnOnce(&CallContext) -> T) -> Option<T> {
 }
 
 fn error(capability: &str, code: &str, message: impl Into<String>) -> CapabilityError {
-    CapabilityError { capability: capability.into(), code: code.into(), message: message.into() }
+    CapabilityError {
+        capability: capability.into(),
+        code: code.into(),
+        message: message.into(),
+    }
 }
 
 /// Refuses a capability of an integration the flow's environment does not declare.
 fn granted(capability: &str) -> Result<CallContext, CapabilityError> {
-    let ctx = with_context(Clone::clone).ok_or_else(|| error(capability, "no-context", "a capability was called outside a flow call"))?;
+    let ctx = with_context(Clone::clone).ok_or_else(|| {
+        error(
+            capability,
+            "no-context",
+            "a capability was called outside a flow call",
+        )
+    })?;
     let always = matches!(capability, "secrets" | "store" | "users" | "log" | "http");
     if always || ctx.granted.iter().any(|g| g == capability) {
         Ok(ctx)
     } else {
-        Err(error(capability, "not-granted", format!("the flow's environment declares no {capability} integration")))
+        Err(error(
+            capability,
+            "not-granted",
+            format!("the flow's environment declares no {capability} integration"),
+        ))
     }
 }
 
@@ -65,11 +83,14 @@ fn not_supported(capability: &str, what: &str) -> CapabilityError {
 }
 
 fn variable(name: &str) -> Option<String> {
-    spin_sdk::variables::get(name).ok().filter(|v| !v.trim().is_empty())
+    spin_sdk::variables::get(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
 }
 
 fn kv() -> Result<spin_sdk::key_value::Store, CapabilityError> {
-    spin_sdk::key_value::Store::open_default().map_err(|e| error("store", "unavailable", e.to_string()))
+    spin_sdk::key_value::Store::open_default()
+        .map_err(|e| error("store", "unavailable", e.to_string()))
 }
 
 impl context::Guest for Capabilities {
@@ -102,20 +123,41 @@ impl log::Guest for Capabilities {
 
 /// Slack Web API with the app's bot token.
 fn slack_call(ctx: &CallContext, method: &str, args: Value) -> Result<Value, CapabilityError> {
-    let token = variable("slack_bot_token").ok_or_else(|| error("slack", "not-configured", "the Spin variable slack_bot_token is not set"))?;
-    let base = if ctx.slack_api_base.ends_with('/') { ctx.slack_api_base.clone() } else { format!("{}/", ctx.slack_api_base) };
+    let token = variable("slack_bot_token").ok_or_else(|| {
+        error(
+            "slack",
+            "not-configured",
+            "the Spin variable slack_bot_token is not set",
+        )
+    })?;
+    let base = if ctx.slack_api_base.ends_with('/') {
+        ctx.slack_api_base.clone()
+    } else {
+        format!("{}/", ctx.slack_api_base)
+    };
     let response = outbound::send(
         "POST",
         &format!("{base}{method}"),
-        &[("authorization".into(), format!("Bearer {token}")), ("content-type".into(), "application/json; charset=utf-8".into())],
+        &[
+            ("authorization".into(), format!("Bearer {token}")),
+            (
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            ),
+        ],
         Some(args.to_string().into_bytes()),
     )
     .map_err(|e| error("slack", "unreachable", e))?;
-    let value: Value = serde_json::from_slice(&response.body).map_err(|e| error("slack", "bad-answer", e.to_string()))?;
+    let value: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| error("slack", "bad-answer", e.to_string()))?;
     if value["ok"].as_bool() == Some(true) {
         Ok(value)
     } else {
-        Err(error("slack", value["error"].as_str().unwrap_or("error"), format!("Slack's {method} failed")))
+        Err(error(
+            "slack",
+            value["error"].as_str().unwrap_or("error"),
+            format!("Slack's {method} failed"),
+        ))
     }
 }
 
@@ -125,15 +167,29 @@ impl slack::Guest for Capabilities {
         let channel = match destination {
             Destination::SlackChannel(c) | Destination::SlackUser(c) => c,
             Destination::SlackGroup(users) => {
-                let opened = slack_call(&ctx, "conversations.open", json!({ "users": users.join(",") }))?;
-                opened["channel"]["id"].as_str().unwrap_or_default().to_string()
+                let opened = slack_call(
+                    &ctx,
+                    "conversations.open",
+                    json!({ "users": users.join(",") }),
+                )?;
+                opened["channel"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
             }
-            Destination::User(user) => match user.identities.iter().find(|i| i.service == "slack") {
-                Some(identity) => identity.user_id.clone(),
-                None => user.email.clone(),
-            },
+            Destination::User(user) => {
+                match user.identities.iter().find(|i| i.service == "slack") {
+                    Some(identity) => identity.user_id.clone(),
+                    None => user.email.clone(),
+                }
+            }
         };
-        slack_call(&ctx, "chat.postMessage", json!({ "channel": channel, "text": message })).map(drop)
+        slack_call(
+            &ctx,
+            "chat.postMessage",
+            json!({ "channel": channel, "text": message }),
+        )
+        .map(drop)
     }
 
     fn send_thread_message(_run_id: String, _message: String) -> Result<(), CapabilityError> {
@@ -156,8 +212,18 @@ impl slack::Guest for Capabilities {
 
     fn get_user_info(user: User) -> Result<String, CapabilityError> {
         let ctx = granted("slack")?;
-        let id = user.identities.iter().find(|i| i.service == "slack").map(|i| i.user_id.clone());
-        let id = id.ok_or_else(|| error("slack", "no-identity", format!("{} has no Slack identity", user.email)))?;
+        let id = user
+            .identities
+            .iter()
+            .find(|i| i.service == "slack")
+            .map(|i| i.user_id.clone());
+        let id = id.ok_or_else(|| {
+            error(
+                "slack",
+                "no-identity",
+                format!("{} has no Slack identity", user.email),
+            )
+        })?;
         Ok(slack_call(&ctx, "users.info", json!({ "user": id }))?["user"].to_string())
     }
 
@@ -209,14 +275,22 @@ impl okta::Guest for Capabilities {
         granted("okta")?;
         Err(not_supported("okta", "Okta"))
     }
-    fn list_groups(_name_filter: Option<String>, _filter: Option<String>, _expand: Option<String>, _only_native: bool) -> Result<String, CapabilityError> {
+    fn list_groups(
+        _name_filter: Option<String>,
+        _filter: Option<String>,
+        _expand: Option<String>,
+        _only_native: bool,
+    ) -> Result<String, CapabilityError> {
         granted("okta")?;
         Err(not_supported("okta", "Okta"))
     }
 }
 
 impl github::Guest for Capabilities {
-    fn get_repo_collaborators(_repo: String, _roles: Vec<String>) -> Result<Vec<User>, CapabilityError> {
+    fn get_repo_collaborators(
+        _repo: String,
+        _roles: Vec<String>,
+    ) -> Result<Vec<User>, CapabilityError> {
         granted("github")?;
         Err(not_supported("github", "GitHub"))
     }
@@ -237,9 +311,19 @@ impl http::Guest for Capabilities {
     fn send(request: http::Request) -> Result<http::Response, CapabilityError> {
         granted("http")?;
         // Spin refuses hosts outside the app's allowed_outbound_hosts: that is the allow-list.
-        let response = outbound::send(&request.method, &request.url, &request.headers, request.body)
-            .map_err(|e| error("http", "request-failed", e))?;
-        Ok(http::Response { status: response.status, headers: response.headers, body: response.body, url: request.url })
+        let response = outbound::send(
+            &request.method,
+            &request.url,
+            &request.headers,
+            request.body,
+        )
+        .map_err(|e| error("http", "request-failed", e))?;
+        Ok(http::Response {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+            url: request.url,
+        })
     }
 }
 
@@ -247,34 +331,64 @@ impl secrets::Guest for Capabilities {
     fn retrieve_value(secret_id: String) -> Result<String, CapabilityError> {
         let ctx = granted("secrets")?;
         let Some((_, var)) = ctx.secrets.iter().find(|(id, _)| *id == secret_id) else {
-            return Err(error("secrets", "not-granted", format!("the flow was not given the secret {secret_id:?}")));
+            return Err(error(
+                "secrets",
+                "not-granted",
+                format!("the flow was not given the secret {secret_id:?}"),
+            ));
         };
-        variable(var).ok_or_else(|| error("secrets", "not-set", format!("the Spin variable {var} (secret {secret_id:?}) is not set")))
+        variable(var).ok_or_else(|| {
+            error(
+                "secrets",
+                "not-set",
+                format!("the Spin variable {var} (secret {secret_id:?}) is not set"),
+            )
+        })
     }
 }
 
 impl store::Guest for Capabilities {
     fn fetch(path: String) -> Result<Option<String>, CapabilityError> {
         let ctx = granted("store")?;
-        let bytes = kv()?.get(&format!("{}/flowstore/{path}", ctx.tenant)).map_err(|e| error("store", "unavailable", e.to_string()))?;
+        let bytes = kv()?
+            .get(&format!("{}/flowstore/{path}", ctx.tenant))
+            .map_err(|e| error("store", "unavailable", e.to_string()))?;
         Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     fn put(path: String, value_json: String) -> Result<(), CapabilityError> {
         let ctx = granted("store")?;
         if value_json.len() > 1_000_000 {
-            return Err(error("store", "too-large", "a stored value must be under 1 MB (the hosted key-value limit)"));
+            return Err(error(
+                "store",
+                "too-large",
+                "a stored value must be under 1 MB (the hosted key-value limit)",
+            ));
         }
-        kv()?.set(&format!("{}/flowstore/{path}", ctx.tenant), value_json.as_bytes()).map_err(|e| error("store", "unavailable", e.to_string()))
+        kv()?
+            .set(
+                &format!("{}/flowstore/{path}", ctx.tenant),
+                value_json.as_bytes(),
+            )
+            .map_err(|e| error("store", "unavailable", e.to_string()))
     }
 }
 
 impl users::Guest for Capabilities {
     fn get_or_create_user_by_email(email: String) -> Result<User, CapabilityError> {
         granted("users")?;
-        let digest = hex::encode(&Sha256::digest(format!("email:{}", email.to_lowercase()).as_bytes())[..16]);
+        let digest = hex::encode(
+            &Sha256::digest(format!("email:{}", email.to_lowercase()).as_bytes())[..16],
+        );
         Ok(User {
-            id: format!("{}-{}-{}-{}-{}", &digest[..8], &digest[8..12], &digest[12..16], &digest[16..20], &digest[20..32]),
+            id: format!(
+                "{}-{}-{}-{}-{}",
+                &digest[..8],
+                &digest[8..12],
+                &digest[12..16],
+                &digest[16..20],
+                &digest[20..32]
+            ),
             email: email.clone(),
             username: email,
             user_type: "normal".into(),
@@ -285,12 +399,25 @@ impl users::Guest for Capabilities {
         })
     }
 
-    fn persist_user_identity(_email: String, identity: UserIdentity) -> Result<UserIdentity, CapabilityError> {
+    fn persist_user_identity(
+        _email: String,
+        identity: UserIdentity,
+    ) -> Result<UserIdentity, CapabilityError> {
         granted("users")?;
-        Err(not_supported("users", &format!("persisting a {} identity", identity.service)))
+        Err(not_supported(
+            "users",
+            &format!("persisting a {} identity", identity.service),
+        ))
     }
 
-    fn get_event_count(_user_id: String, _event_name: String, _since: Option<String>, _until: Option<String>, _filter_on: String, _include_errored: bool) -> Result<u32, CapabilityError> {
+    fn get_event_count(
+        _user_id: String,
+        _event_name: String,
+        _since: Option<String>,
+        _until: Option<String>,
+        _filter_on: String,
+        _include_errored: bool,
+    ) -> Result<u32, CapabilityError> {
         granted("users")?;
         Err(not_supported("users", "counting a user's events"))
     }

@@ -10,7 +10,12 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-pub fn send(method: &str, url: &str, headers: &[(String, String)], body: Option<Vec<u8>>) -> Result<Answer, String> {
+pub fn send(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<Vec<u8>>,
+) -> Result<Answer, String> {
     let method = match method.to_ascii_uppercase().as_str() {
         "GET" => Method::Get,
         "POST" => Method::Post,
@@ -30,8 +35,8 @@ pub fn send(method: &str, url: &str, headers: &[(String, String)], body: Option<
         builder.body(body);
     }
     let request = builder.build();
-    let response: Response = spin_sdk::http::run(spin_sdk::http::send(request))
-        .map_err(|e| format!("{url}: {e}"))?;
+    let response: Response =
+        spin_sdk::http::run(spin_sdk::http::send(request)).map_err(|e| format!("{url}: {e}"))?;
     Ok(Answer {
         status: *response.status(),
         headers: response
