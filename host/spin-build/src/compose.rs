@@ -1,0 +1,106 @@
+//! The composition (wac-graph): one capabilities instance feeding every flow's imports and the
+//! HTTP component's `symflow:spin/context`; flow *i* plugged into the HTTP component's `flow-i`
+//! slot (unused slots get flow 0 again, so the composition is complete); the HTTP component's
+//! `wasi:http/incoming-handler` exported. Everything left unsatisfied (WASI, Spin's key-value
+//! and variables) becomes an import of the composed component, for Spin to provide.
+
+use anyhow::{anyhow, bail, Context};
+use wac_graph::types::Package;
+use wac_graph::{CompositionGraph, EncodeOptions};
+
+use crate::tenant::SLOTS;
+
+/// The capability interfaces a flow imports (`world flow` in guest-wit/wit/world.wit).
+pub const FLOW_CAPABILITIES: [&str; 10] = [
+    "sym:flow/slack@0.1.0",
+    "sym:flow/pagerduty@0.1.0",
+    "sym:flow/okta@0.1.0",
+    "sym:flow/github@0.1.0",
+    "sym:flow/aws-lambda@0.1.0",
+    "sym:flow/http@0.1.0",
+    "sym:flow/secrets@0.1.0",
+    "sym:flow/store@0.1.0",
+    "sym:flow/users@0.1.0",
+    "sym:flow/log@0.1.0",
+];
+pub const HANDLERS: &str = "sym:flow/handlers@0.1.0";
+/// Types-only interface: exported by the capabilities component, imported by everyone else.
+pub const TYPES: &str = "sym:flow/types@0.1.0";
+pub const CONTEXT: &str = "symflow:spin/context@0.1.0";
+
+pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec<u8>> {
+    if flows.is_empty() || flows.len() > SLOTS {
+        bail!(
+            "a composition carries 1 to {SLOTS} flows, not {}",
+            flows.len()
+        );
+    }
+    let mut graph = CompositionGraph::new();
+    let register = |graph: &mut CompositionGraph, name: &str, bytes: &[u8]| {
+        let package = Package::from_bytes(name, None, bytes.to_vec(), graph.types_mut())
+            .with_context(|| format!("reading component {name}"))?;
+        graph
+            .register_package(package)
+            .map_err(|e| anyhow!("registering {name}: {e}"))
+    };
+    let app_id = register(&mut graph, "symflow:http-app", app)?;
+    let caps_id = register(&mut graph, "symflow:capabilities", caps)?;
+    let caps = graph.instantiate(caps_id);
+    let mut handlers = Vec::new();
+    for (i, bytes) in flows.iter().enumerate() {
+        let id = register(&mut graph, &format!("symflow:flow-{i}"), bytes)?;
+        let flow = graph.instantiate(id);
+        for capability in FLOW_CAPABILITIES.into_iter().chain([TYPES]) {
+            let export = graph
+                .alias_instance_export(caps, capability)
+                .map_err(|e| anyhow!("capabilities component: {capability}: {e}"))?;
+            graph
+                .set_instantiation_argument(flow, capability, export)
+                .map_err(|e| anyhow!("flow {i} import {capability}: {e}"))?;
+        }
+        let export = graph
+            .alias_instance_export(flow, HANDLERS)
+            .map_err(|e| anyhow!("flow {i} exports no {HANDLERS}: {e}"))?;
+        handlers.push(export);
+    }
+    let app = graph.instantiate(app_id);
+    let types = graph
+        .alias_instance_export(caps, TYPES)
+        .map_err(|e| anyhow!("capabilities component: {TYPES}: {e}"))?;
+    graph
+        .set_instantiation_argument(app, TYPES, types)
+        .map_err(|e| anyhow!("HTTP component import {TYPES}: {e}"))?;
+    for slot in 0..SLOTS {
+        let export = handlers.get(slot).copied().unwrap_or(handlers[0]);
+        graph
+            .set_instantiation_argument(app, &format!("flow-{slot}"), export)
+            .map_err(|e| anyhow!("plugging slot flow-{slot}: {e}"))?;
+    }
+    let context = graph
+        .alias_instance_export(caps, CONTEXT)
+        .map_err(|e| anyhow!("capabilities component: {CONTEXT}: {e}"))?;
+    graph
+        .set_instantiation_argument(app, CONTEXT, context)
+        .map_err(|e| anyhow!("HTTP component import {CONTEXT}: {e}"))?;
+    let handler_name = {
+        let package = &graph[app_id];
+        let world = &graph.types()[package.ty()];
+        world
+            .exports
+            .keys()
+            .find(|name| name.starts_with("wasi:http/incoming-handler@0.2"))
+            .cloned()
+            .ok_or_else(|| {
+                anyhow!("the HTTP component exports no wasi:http/incoming-handler@0.2.x")
+            })?
+    };
+    let handler = graph
+        .alias_instance_export(app, &handler_name)
+        .map_err(|e| anyhow!("{handler_name}: {e}"))?;
+    graph
+        .export(handler, &handler_name)
+        .map_err(|e| anyhow!("exporting {handler_name}: {e}"))?;
+    graph
+        .encode(EncodeOptions::default())
+        .map_err(|e| anyhow!("encoding the composition: {e}"))
+}

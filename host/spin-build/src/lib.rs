@@ -1,0 +1,81 @@
+//! `spin build` for symflow. Spin loads one component per route; symflow's is a composition,
+//! built here so that `spin up` needs nothing else:
+//!
+//! ```text
+//!   capabilities (Rust, host/spin-wasm/caps) ──► flow-0 … flow-3 (componentize-py, one per flow)
+//!        │  slack, store, secrets, http, log…          │ sym:flow/handlers
+//!        └── symflow:spin/context ──────────────► HTTP component (Rust, host/spin-wasm/app)
+//!                                                      │ wasi:http/incoming-handler@0.2
+//!                                                      ▼
+//!                                              target/spin/symflow.wasm (what spin.toml loads)
+//! ```
+//!
+//! Plus `target/spin/tenant.json`: the environment's flows as the engine and the flows see them
+//! (mounted into the component by spin.toml). [`imports`] reads what a built component imports,
+//! for the test that checks Spin can satisfy all of it. See `docs/spin.md` for the design.
+
+pub mod compose;
+pub mod imports;
+pub mod tenant;
+pub mod wasm;
+
+use std::path::{Path, PathBuf};
+
+/// What `spin build` produced.
+#[derive(Debug, Clone)]
+pub struct SpinArtifacts {
+    /// The composed component spin.toml loads.
+    pub component: PathBuf,
+    /// The tenant file mounted into it.
+    pub tenant_json: PathBuf,
+    /// The HTTP and capabilities components before composition.
+    pub app: PathBuf,
+    pub caps: PathBuf,
+    /// Each flow's component, in slot order.
+    pub flows: Vec<(String, PathBuf)>,
+}
+
+/// Where things are.
+#[derive(Debug, Clone)]
+pub struct SpinBuildOptions {
+    /// The environment directory (`flows/`).
+    pub env_dir: PathBuf,
+    /// Output directory (`target/spin`): component, tenant file, flow build cache.
+    pub out_dir: PathBuf,
+    /// Cargo target directory for the wasm32-wasip2 builds.
+    pub wasm_target_dir: PathBuf,
+    /// E-mails of symflow admins, written into the tenant file.
+    pub admins: Vec<String>,
+}
+
+/// The repository root (this crate lives in `host/spin-build`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Builds everything `spin up` loads.
+pub fn build(options: &SpinBuildOptions) -> anyhow::Result<SpinArtifacts> {
+    std::fs::create_dir_all(&options.out_dir)?;
+    let wasm = wasm::build_components(&options.wasm_target_dir)?;
+    let tenant = tenant::build_tenant(&options.env_dir, &options.out_dir, &options.admins)?;
+    let tenant_json = options.out_dir.join("tenant.json");
+    std::fs::write(&tenant_json, serde_json::to_vec_pretty(&tenant.json)?)?;
+    let component = options.out_dir.join("symflow.wasm");
+    let composed = compose::compose(
+        &std::fs::read(&wasm.app)?,
+        &std::fs::read(&wasm.caps)?,
+        &tenant
+            .flows
+            .iter()
+            .map(|(_, path)| std::fs::read(path))
+            .collect::<Result<Vec<_>, _>>()?,
+    )?;
+    std::fs::write(&component, composed)?;
+    Ok(SpinArtifacts {
+        component,
+        tenant_json,
+        app: wasm.app,
+        caps: wasm.caps,
+        flows: tenant.flows,
+    })
+}

@@ -1,0 +1,456 @@
+//! The Spin application, checked without the Spin CLI (which cannot be installed on CI):
+//!
+//! - `every_import_is_one_spin_provides`: builds the components (`spin build`'s work) and checks
+//!   each import of each built component against the list Spin's HTTP trigger provides to a
+//!   WASI P2 component (Spin 3.x and 4.x);
+//! - `a_request_goes_from_slash_command_to_expiry_under_spin`: runs the composed component in a
+//!   wasmtime host that serves it as Spin does (`spin_host`), through the same path as the
+//!   native server's end-to-end tests: `/sym req` → modal → submit → card → approve → escalate
+//!   (the flow's Python strategy) → expiry on `/tick`, with Slack's Web API answered by the
+//!   fake Slack on loopback.
+
+mod spin_host;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use serde_json::Value;
+use spin_host::{Shared, SpinHost};
+use symflow_engine::{Run, RunStatus};
+use symflow_slack_fake::requests::{
+    inputs, ButtonClick, SlackRequest, SlashCommand, ViewSubmission,
+};
+use symflow_slack_fake::{FakeSlack, FakeUser};
+use symflow_spin_build::{imports::component_imports, SpinArtifacts, SpinBuildOptions};
+
+const SIGNING_SECRET: &str = "spin-test-signing-secret";
+const BOT_TOKEN: &str = "xoxb-spin-test";
+const TICK_TOKEN: &str = "spin-test-tick-token";
+const TEAM: &str = "T01SYMFLOW";
+const ALICE: &str = "UALICE";
+const BOB: &str = "UBOB";
+
+fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| symflow_spin_build::repo_root().join("target"))
+}
+
+/// `spin build` of the example environment, once per test binary (flows cached by content).
+fn artifacts() -> &'static SpinArtifacts {
+    static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = target_dir();
+        symflow_spin_build::build(&SpinBuildOptions {
+            env_dir: symflow_spin_build::repo_root().join("flows"),
+            out_dir: target.join("tmp/spin-build"),
+            wasm_target_dir: target.join("spin-wasm"),
+            admins: Vec::new(),
+        })
+        .expect("spin build succeeds")
+    })
+}
+
+/// What Spin's HTTP trigger provides to a WASI P2 component, by interface (any `0.2.x` of
+/// WASI: wasmtime matches semver-compatible versions), on Spin 3.x and 4.x.
+const SPIN_P2_PROVIDES: &[&str] = &[
+    "wasi:cli/environment@0.2",
+    "wasi:cli/exit@0.2",
+    "wasi:cli/stdin@0.2",
+    "wasi:cli/stdout@0.2",
+    "wasi:cli/stderr@0.2",
+    "wasi:cli/terminal-input@0.2",
+    "wasi:cli/terminal-output@0.2",
+    "wasi:cli/terminal-stdin@0.2",
+    "wasi:cli/terminal-stdout@0.2",
+    "wasi:cli/terminal-stderr@0.2",
+    "wasi:clocks/monotonic-clock@0.2",
+    "wasi:clocks/wall-clock@0.2",
+    "wasi:filesystem/types@0.2",
+    "wasi:filesystem/preopens@0.2",
+    "wasi:io/error@0.2",
+    "wasi:io/poll@0.2",
+    "wasi:io/streams@0.2",
+    "wasi:random/random@0.2",
+    "wasi:random/insecure@0.2",
+    "wasi:random/insecure-seed@0.2",
+    "wasi:sockets/network@0.2",
+    "wasi:sockets/instance-network@0.2",
+    "wasi:sockets/tcp@0.2",
+    "wasi:sockets/tcp-create-socket@0.2",
+    "wasi:sockets/udp@0.2",
+    "wasi:sockets/udp-create-socket@0.2",
+    "wasi:sockets/ip-name-lookup@0.2",
+    "wasi:http/types@0.2",
+    "wasi:http/outgoing-handler@0.2",
+    "fermyon:spin/key-value@2.0.0",
+    "fermyon:spin/variables@2.0.0",
+];
+
+fn spin_provides(import: &str) -> bool {
+    SPIN_P2_PROVIDES.iter().any(|provided| {
+        import == *provided
+            || (provided.ends_with("@0.2")
+                && import
+                    .strip_prefix(*provided)
+                    .is_some_and(|rest| rest.starts_with('.')))
+    })
+}
+
+#[test]
+fn every_import_is_one_spin_provides() {
+    let built = artifacts();
+    let imports_of = |path: &PathBuf| {
+        component_imports(&std::fs::read(path).expect("built component is readable"))
+            .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()))
+    };
+
+    // The composed component is what Spin loads: all of its imports must be Spin's.
+    let composed = imports_of(&built.component);
+    let foreign: Vec<&String> = composed.iter().filter(|i| !spin_provides(i)).collect();
+    assert!(
+        foreign.is_empty(),
+        "the composed component imports what Spin does not provide: {foreign:?} (all: {composed:?})"
+    );
+    assert!(
+        composed.iter().any(|i| i == "fermyon:spin/key-value@2.0.0"),
+        "state lives in Spin's key-value store: {composed:?}"
+    );
+    assert!(
+        composed
+            .iter()
+            .any(|i| i.starts_with("wasi:http/outgoing-handler@0.2.")),
+        "Slack is reached through Spin's outbound HTTP: {composed:?}"
+    );
+
+    // Its parts: the HTTP and capabilities components import only Spin's interfaces plus the
+    // symflow interfaces the composition satisfies; each flow only WASI plus its capabilities.
+    let composed_away = |i: &str| {
+        i.starts_with("sym:flow/") || i.starts_with("symflow:spin/") || i.starts_with("flow-")
+    };
+    for part in [&built.app, &built.caps] {
+        let imports = imports_of(part);
+        let foreign: Vec<&String> = imports
+            .iter()
+            .filter(|i| !spin_provides(i) && !composed_away(i))
+            .collect();
+        assert!(foreign.is_empty(), "{} imports {foreign:?}", part.display());
+    }
+    for (name, path) in &built.flows {
+        let imports = imports_of(path);
+        let foreign: Vec<&String> = imports
+            .iter()
+            .filter(|i| !spin_provides(i) && !composed_away(i))
+            .collect();
+        assert!(foreign.is_empty(), "flow {name} imports {foreign:?}");
+        for capability in symflow_spin_build::compose::FLOW_CAPABILITIES {
+            assert!(
+                imports.iter().any(|i| i == capability),
+                "flow {name} imports {capability}"
+            );
+        }
+    }
+}
+
+/// The harness: the fake Slack, the Spin-like host, shared state.
+struct Harness {
+    slack: FakeSlack,
+    host: SpinHost,
+    kv: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    clock: Arc<AtomicU64>,
+}
+
+impl Harness {
+    async fn start() -> Harness {
+        let built = artifacts();
+        let slack = FakeSlack::start().await;
+        slack.set_team(TEAM, "symflow");
+        slack.require_token(BOT_TOKEN);
+        slack.add_user(
+            FakeUser::new(ALICE, "alice")
+                .email("alice@example.com")
+                .team(TEAM),
+        );
+        slack.add_user(
+            FakeUser::new(BOB, "bob")
+                .email("bob@example.com")
+                .team(TEAM),
+        );
+        let kv = Arc::new(Mutex::new(BTreeMap::new()));
+        let clock = Arc::new(AtomicU64::new(0));
+        let variables = BTreeMap::from([
+            ("slack_bot_token".to_string(), BOT_TOKEN.to_string()),
+            (
+                "slack_signing_secret".to_string(),
+                SIGNING_SECRET.to_string(),
+            ),
+            ("tick_token".to_string(), TICK_TOKEN.to_string()),
+            ("slack_api_base".to_string(), slack.base_url()),
+            ("admins".to_string(), String::new()),
+        ]);
+        let shared = Shared {
+            kv: kv.clone(),
+            variables: Arc::new(variables),
+            clock_offset_ms: clock.clone(),
+            allowed_authority: slack.address().to_string(),
+        };
+        let files = built
+            .tenant_json
+            .parent()
+            .expect("tenant.json has a directory")
+            .to_path_buf();
+        let component = built.component.clone();
+        let host = tokio::task::spawn_blocking(move || SpinHost::load(&component, &files, shared))
+            .await
+            .expect("loading does not panic")
+            .expect("the composed component loads with Spin's imports");
+        Harness {
+            slack,
+            host,
+            kv,
+            clock,
+        }
+    }
+
+    async fn slack_post(&self, path: &str, request: &SlackRequest) -> (u16, String) {
+        let headers: Vec<(&str, String)> = request.signed_now(SIGNING_SECRET);
+        let answered = self
+            .host
+            .request("POST", path, &headers, request.body.clone())
+            .await
+            .expect("the component serves the request");
+        (answered.status, answered.body)
+    }
+
+    fn run(&self, id: &str) -> Run {
+        let kv = self.kv.lock().unwrap();
+        let bytes = kv.get(&format!("flows/run/{id}")).unwrap_or_else(|| {
+            panic!(
+                "run {id} is stored; keys: {:?}",
+                kv.keys().collect::<Vec<_>>()
+            )
+        });
+        let record: Value = serde_json::from_slice(bytes).expect("stored run is JSON");
+        serde_json::from_value(record["run"].clone()).expect("stored run parses")
+    }
+}
+
+fn text_input(value: &str) -> Value {
+    inputs::plain_text(value)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_goes_from_slash_command_to_expiry_under_spin() {
+    let h = Harness::start().await;
+
+    // Bad signatures and an unauthenticated tick are refused.
+    let command =
+        SlashCommand::new(TEAM, ALICE, "/sym", "req oncall-access").channel("C0GENERAL", "general");
+    let mut forged = command.request().signed_now("not-the-secret");
+    forged.retain(|(k, _)| *k != "Content-Type");
+    let refused = h
+        .host
+        .request(
+            "POST",
+            "/slack/commands",
+            &forged,
+            command.request().body.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status, 401,
+        "a request signed with another secret is refused: {}",
+        refused.body
+    );
+    let tick = h
+        .host
+        .request(
+            "POST",
+            "/tick",
+            &[("Authorization", "Bearer wrong".into())],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tick.status, 401);
+
+    // `/sym req oncall-access` → the request modal.
+    let (status, _) = h.slack_post("/slack/commands", &command.request()).await;
+    assert_eq!(status, 200);
+    let opened = h
+        .slack
+        .wait_for(
+            "views.open",
+            |c| {
+                c.view()
+                    .is_some_and(|v| v["callback_id"] == "symflow_request")
+            },
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("the request modal opens");
+    let view = opened.view().unwrap();
+    let view_id = h.slack.views().last().expect("a view is open").id.clone();
+    let metadata = view["private_metadata"]
+        .as_str()
+        .expect("the modal carries metadata")
+        .to_string();
+    let run_id = serde_json::from_str::<Value>(&metadata).unwrap()["run_id"]
+        .as_str()
+        .expect("the run exists from the prompt")
+        .to_string();
+    let target = view["blocks"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["block_id"] == "field:target_id"))
+        .and_then(|b| b["element"]["options"][0]["value"].as_str())
+        .expect("the modal offers the strategy's targets")
+        .to_string();
+
+    // Submit → on_request (PagerDuty is not reachable under Spin: the flow carries on) → card.
+    let submit = ViewSubmission::new(TEAM, ALICE, &view_id, "symflow_request")
+        .private_metadata(&metadata)
+        .input("field:target_id", "value", inputs::static_select(&target))
+        .input("field:reason", "value", text_input("paged: db at 95% disk"))
+        .input("field:duration", "value", inputs::static_select("30m"));
+    let (status, body) = h
+        .slack_post("/slack/interactivity", &submit.request())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("errors"), "the fields are valid: {body}");
+    let run = h.run(&run_id);
+    assert_eq!(run.status, RunStatus::Pending, "{run:?}");
+    let card = run.messages.first().expect("the card was posted").clone();
+    assert_eq!(card.channel, "#sym-requests");
+    assert!(
+        h.slack
+            .messages_in("#sym-requests")
+            .iter()
+            .any(|m| m.ts == card.ts),
+        "the fake Slack holds the card"
+    );
+
+    // Bob approves → escalate (the Python break-glass strategy) → after_escalate announces it.
+    let click = ButtonClick::on_message(TEAM, BOB, &card.channel, &card.ts, "symflow_approve")
+        .value(&run_id)
+        .block_id("symflow_actions");
+    let (status, _) = h.slack_post("/slack/interactivity", &click.request()).await;
+    assert_eq!(status, 200);
+    let run = h.run(&run_id);
+    assert_eq!(run.status, RunStatus::Escalated, "{run:?}");
+    assert_eq!(run.target_id.as_deref(), Some(target.as_str()));
+    assert!(
+        run.step_outputs["escalate"]["grant"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("alice@")),
+        "the strategy's escalate output is kept: {:?}",
+        run.step_outputs
+    );
+    assert!(
+        h.slack
+            .messages_in("#sym-audit")
+            .iter()
+            .any(|m| m.text == "alice@example.com was granted access by bob@example.com"),
+        "after_escalate posted through the capabilities component: {}",
+        h.slack.summary()
+    );
+
+    // 31 minutes later, the scheduler's tick removes access.
+    h.clock.store(31 * 60 * 1000, Ordering::Relaxed);
+    let tick = h
+        .host
+        .request(
+            "POST",
+            "/tick",
+            &[("Authorization", format!("Bearer {TICK_TOKEN}"))],
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(tick.status, 200, "{}", tick.body);
+    let run = h.run(&run_id);
+    assert_eq!(run.status, RunStatus::Deescalated, "{run:?}");
+    assert!(
+        run.step_outputs["deescalate"]["revoked"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("alice@")),
+        "deescalate removed exactly what escalate granted: {:?}",
+        run.step_outputs
+    );
+}
+
+/// The function lines of one `interface { ... }` body, without comments or blank lines.
+fn function_lines(body: &str) -> Vec<String> {
+    body.lines()
+        .map(str::trim)
+        .filter(|l| l.contains(": func("))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn wit_slots_match_handlers() {
+    let root = symflow_spin_build::repo_root();
+    let world = std::fs::read_to_string(root.join("guest-wit/wit/world.wit")).unwrap();
+    let start = world
+        .find("interface handlers {")
+        .expect("world.wit defines handlers");
+    let end = start + world[start..].find("\n}\n").expect("handlers ends");
+    let handlers = function_lines(&world[start..end]);
+    assert!(
+        handlers.len() > 20,
+        "handlers has its functions: {handlers:?}"
+    );
+
+    let slots = std::fs::read_to_string(root.join("host/spin-wasm/wit/http-app.wit")).unwrap();
+    for slot in 0..symflow_spin_build::tenant::SLOTS {
+        let start = slots
+            .find(&format!("import flow-{slot}: interface {{"))
+            .unwrap_or_else(|| panic!("http-app.wit has slot flow-{slot}"));
+        let end = start + slots[start..].find("\n    }").expect("the slot ends");
+        assert_eq!(
+            function_lines(&slots[start..end]),
+            handlers,
+            "slot flow-{slot} must have exactly the functions of sym:flow/handlers; regenerate host/spin-wasm/wit/http-app.wit"
+        );
+    }
+}
+
+/// Per-request instantiation of the composed component (what Spin does before every P2
+/// request), for BENCHMARKS.md. Not part of the test run:
+/// `cargo test --release -p symflow-spin-build --test spin -- --ignored --nocapture measure`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn measure_instantiation() {
+    let h = Harness::start().await;
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        samples.push(h.host.instantiate_only().await.expect("instantiates"));
+    }
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+    let built = artifacts();
+    let size = |p: &PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    println!(
+        "instantiate composed component: p50 {:?} p90 {:?} p99 {:?} (n={})",
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        samples.len()
+    );
+    println!(
+        "sizes: composed {:.1} MB, http {:.1} MB, caps {:.2} MB, flows {}",
+        size(&built.component),
+        size(&built.app),
+        size(&built.caps),
+        built
+            .flows
+            .iter()
+            .map(|(n, p)| format!("{n} {:.1} MB", size(p)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}

@@ -1,0 +1,300 @@
+//! A wasmtime host that runs symflow's composed Spin component the way Spin's HTTP trigger
+//! does for a WASI P2 component: a fresh instance per request, `wasi:http/incoming-handler`
+//! called with the request, WASI P2 and `wasi:http` from wasmtime-wasi(-http), and the two
+//! Spin interfaces the component uses (`fermyon:spin/key-value@2.0.0`, `variables@2.0.0`)
+//! implemented here over a map shared by every request (Spin's key-value store outlives
+//! instances). Outbound HTTP is allowed to one authority only (the fake Slack), as
+//! `allowed_outbound_hosts` would; the guest's wall clock can be moved forward.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use wasmtime::component::{Component, HasSelf, Linker, Resource, ResourceTable};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::{DirPerms, FilePerms, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::p2::types::{HostFutureIncomingResponse, OutgoingRequestConfig};
+use wasmtime_wasi_http::p2::{HttpResult, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::WasiHttpCtx;
+
+mod spin {
+    wasmtime::component::bindgen!({
+        path: "tests/wit",
+        world: "spin-host",
+        with: { "fermyon:spin/key-value.store": super::KvStore },
+    });
+}
+
+use spin::fermyon::spin::{key_value, variables};
+
+/// An open store handle: just its label (there is one store, `default`).
+pub struct KvStore;
+
+/// What every request's instance shares: the key-value store, the variables, the clock offset.
+#[derive(Clone)]
+pub struct Shared {
+    pub kv: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    pub variables: Arc<BTreeMap<String, String>>,
+    pub clock_offset_ms: Arc<AtomicU64>,
+    /// `host:port` outbound requests may go to.
+    pub allowed_authority: String,
+}
+
+struct Hooks {
+    allowed_authority: String,
+}
+
+impl WasiHttpHooks for Hooks {
+    fn send_request(
+        &mut self,
+        request: hyper::Request<HyperOutgoingBody>,
+        config: OutgoingRequestConfig,
+    ) -> HttpResult<HostFutureIncomingResponse> {
+        let authority = request
+            .uri()
+            .authority()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        if authority != self.allowed_authority {
+            return Err(ErrorCode::HttpRequestDenied.into());
+        }
+        Ok(wasmtime_wasi_http::p2::default_send_request(
+            request, config,
+        ))
+    }
+}
+
+pub struct HostState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    hooks: Hooks,
+    shared: Shared,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+impl key_value::Host for HostState {}
+
+impl key_value::HostStore for HostState {
+    fn open(&mut self, label: String) -> Result<Resource<KvStore>, key_value::Error> {
+        if label != "default" {
+            return Err(key_value::Error::NoSuchStore);
+        }
+        self.table
+            .push(KvStore)
+            .map_err(|e| key_value::Error::Other(e.to_string()))
+    }
+
+    fn get(
+        &mut self,
+        _: Resource<KvStore>,
+        key: String,
+    ) -> Result<Option<Vec<u8>>, key_value::Error> {
+        Ok(self.shared.kv.lock().unwrap().get(&key).cloned())
+    }
+
+    fn set(
+        &mut self,
+        _: Resource<KvStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<(), key_value::Error> {
+        self.shared.kv.lock().unwrap().insert(key, value);
+        Ok(())
+    }
+
+    fn delete(&mut self, _: Resource<KvStore>, key: String) -> Result<(), key_value::Error> {
+        self.shared.kv.lock().unwrap().remove(&key);
+        Ok(())
+    }
+
+    fn exists(&mut self, _: Resource<KvStore>, key: String) -> Result<bool, key_value::Error> {
+        Ok(self.shared.kv.lock().unwrap().contains_key(&key))
+    }
+
+    fn get_keys(&mut self, _: Resource<KvStore>) -> Result<Vec<String>, key_value::Error> {
+        Ok(self.shared.kv.lock().unwrap().keys().cloned().collect())
+    }
+
+    fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {
+        self.table.delete(store)?;
+        Ok(())
+    }
+}
+
+impl variables::Host for HostState {
+    fn get(&mut self, name: String) -> Result<String, variables::Error> {
+        self.shared
+            .variables
+            .get(&name)
+            .cloned()
+            .ok_or(variables::Error::Undefined(name))
+    }
+}
+
+struct OffsetClock(Arc<AtomicU64>);
+
+impl HostWallClock for OffsetClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_millis(1)
+    }
+
+    fn now(&self) -> Duration {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            + Duration::from_millis(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// One answered request, and how long instantiation took.
+pub struct Answered {
+    pub status: u16,
+    pub body: String,
+    pub instantiate: Duration,
+}
+
+pub struct SpinHost {
+    pre: ProxyPre<HostState>,
+    engine: Engine,
+    pub shared: Shared,
+    files_dir: std::path::PathBuf,
+}
+
+impl SpinHost {
+    /// Loads the composed component (compiled once, cached next to it by content and engine).
+    pub fn load(
+        component_path: &Path,
+        files_dir: &Path,
+        shared: Shared,
+    ) -> anyhow::Result<SpinHost> {
+        let engine = Engine::default();
+        let bytes = std::fs::read(component_path)?;
+        let key = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut h);
+            engine.precompile_compatibility_hash().hash(&mut h);
+            h.finish()
+        };
+        let cached = component_path.with_file_name(format!("symflow-{key:016x}.cwasm"));
+        let component = if cached.exists() {
+            // SAFETY: the file was written by `Component::serialize` of this same engine
+            // configuration (the key includes the engine's compatibility hash).
+            unsafe { Component::deserialize_file(&engine, &cached)? }
+        } else {
+            let component = Component::new(&engine, &bytes)?;
+            std::fs::write(&cached, component.serialize()?)?;
+            component
+        };
+        let mut linker: Linker<HostState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        key_value::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        variables::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        let pre = ProxyPre::new(linker.instantiate_pre(&component)?)?;
+        Ok(SpinHost {
+            pre,
+            engine,
+            shared,
+            files_dir: files_dir.to_path_buf(),
+        })
+    }
+
+    fn new_store(&self) -> anyhow::Result<Store<HostState>> {
+        let mut wasi = WasiCtx::builder();
+        wasi.inherit_stderr()
+            .wall_clock(OffsetClock(self.shared.clock_offset_ms.clone()))
+            .preopened_dir(&self.files_dir, "/symflow", DirPerms::READ, FilePerms::READ)?;
+        Ok(Store::new(
+            &self.engine,
+            HostState {
+                wasi: wasi.build(),
+                http: WasiHttpCtx::new(),
+                table: ResourceTable::new(),
+                hooks: Hooks {
+                    allowed_authority: self.shared.allowed_authority.clone(),
+                },
+                shared: self.shared.clone(),
+            },
+        ))
+    }
+
+    /// Instantiation only (what Spin does before every request), for the benchmark.
+    pub async fn instantiate_only(&self) -> anyhow::Result<Duration> {
+        let mut store = self.new_store()?;
+        let started = Instant::now();
+        let _proxy = self.pre.instantiate_async(&mut store).await?;
+        Ok(started.elapsed())
+    }
+
+    /// Serves one request in a fresh instance, waiting for the work done after the answer.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> anyhow::Result<Answered> {
+        let mut store = self.new_store()?;
+        let started = Instant::now();
+        let proxy = self.pre.instantiate_async(&mut store).await?;
+        let instantiate = started.elapsed();
+        let mut builder = hyper::Request::builder()
+            .method(method)
+            .uri(format!("http://symflow.test{path}"));
+        for (name, value) in headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        let request = builder.body(
+            Full::new(Bytes::from(body))
+                .map_err(|never: std::convert::Infallible| -> ErrorCode { match never {} }),
+        )?;
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)?;
+        let out = store.data_mut().http().new_response_outparam(sender)?;
+        let task = tokio::spawn(async move {
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, incoming, out)
+                .await
+        });
+        let response = receiver.await??;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        task.await??;
+        Ok(Answered {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            instantiate,
+        })
+    }
+}

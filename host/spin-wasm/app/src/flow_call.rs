@@ -1,0 +1,402 @@
+//! One flow call: scope the capabilities to the run (`symflow:spin/context`), call the flow's
+//! handler through its slot, and translate between the engine's shapes and the WIT records —
+//! the same translation as the native server's `flow_calls`, on wit-bindgen's types.
+//!
+//! Under Spin the composition is instantiated fresh for each request, so every flow call of a
+//! request shares one instance of each flow (the native server shares one per event).
+
+use serde_json::{Map, Value};
+use symflow_engine::{
+    Actor, Approvers, Destination, ErrorKind, EventInfo, FlowCall, FlowError, FlowValue,
+    Notification, Permission, RequestDestination, RequestPermission, Role, Run, Step, Transition,
+};
+
+use crate::bindings::sym::flow::types as wit;
+use crate::bindings::symflow::spin::context;
+use crate::tenant::{Tenant, TenantFlow};
+
+/// Calls `$body` with `$m` bound to the slot's bindings module.
+macro_rules! in_slot {
+    ($slot:expr, |$m:ident| $body:expr) => {
+        match $slot {
+            0 => {
+                use crate::bindings::flow_0 as $m;
+                $body
+            }
+            1 => {
+                use crate::bindings::flow_1 as $m;
+                $body
+            }
+            2 => {
+                use crate::bindings::flow_2 as $m;
+                $body
+            }
+            _ => {
+                use crate::bindings::flow_3 as $m;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs one handler of the flow for the engine.
+pub fn call(
+    tenant: &Tenant,
+    flow: &TenantFlow,
+    slack_api_base: &str,
+    run: &Run,
+    call: FlowCall,
+    event: &EventInfo,
+) -> Result<FlowValue, FlowError> {
+    if matches!(call, FlowCall::Escalate | FlowCall::Deescalate) && !flow.defines("strategy") {
+        let kind = flow.strategy_type.as_deref().unwrap_or("unknown");
+        return Err(FlowError::new(
+            ErrorKind::Sandbox,
+            format!("symflow cannot grant or remove access with a `{kind}` strategy yet; only `custom` strategies (a Python AccessStrategy) run today"),
+        ));
+    }
+    context::set(&context::CallContext {
+        tenant: tenant.name.clone(),
+        flow: flow.name().to_string(),
+        run_id: Some(run.id.clone()),
+        granted: flow.granted.clone(),
+        secrets: flow.secrets.clone(),
+        slack_api_base: slack_api_base.to_string(),
+    });
+    let ev = wit_event(flow, run, event);
+    let result = dispatch(flow, call, event, &ev);
+    let log = context::take_log();
+    if !log.trim().is_empty() {
+        eprintln!(
+            "[{} {}] {}: {}",
+            flow.name(),
+            run.id,
+            call.handler_name(),
+            log.trim_end()
+        );
+    }
+    result
+}
+
+fn dispatch(
+    flow: &TenantFlow,
+    call: FlowCall,
+    event: &EventInfo,
+    ev: &wit::Event,
+) -> Result<FlowValue, FlowError> {
+    let slot = flow.slot;
+    let forward = event.forward.as_ref().map(forward_context);
+    let forward = forward.as_ref();
+    match call {
+        FlowCall::GetPermissions => in_slot!(slot, |m| m::get_permissions(ev))
+            .map(|p| FlowValue::Permissions(permission(&p)))
+            .map_err(flow_error),
+        FlowCall::GetRequestNotifications => in_slot!(slot, |m| m::get_request_notifications(ev))
+            .map(|l| FlowValue::Notifications(l.iter().map(notification).collect()))
+            .map_err(flow_error),
+        FlowCall::GetApprovers => in_slot!(slot, |m| m::get_approvers(ev))
+            .map(|a| {
+                FlowValue::Approvers(Approvers {
+                    notifications: a.notifications.iter().map(notification).collect(),
+                    continue_on_delivery_failure: a.continue_on_delivery_failure,
+                    continue_on_timeout: a.continue_on_timeout,
+                })
+            })
+            .map_err(flow_error),
+        FlowCall::On(step) => {
+            let answer = in_slot!(slot, |m| match (step, forward) {
+                (Step::Prompt, _) => m::on_prompt(ev),
+                (Step::Request, _) => m::on_request(ev),
+                (Step::RequestForward, Some(f)) => m::on_request_forward(ev, f),
+                (Step::Approve, _) => m::on_approve(ev),
+                (Step::Deny, _) => m::on_deny(ev),
+                (Step::Escalate, _) => m::on_escalate(ev),
+                (Step::Deescalate, _) => m::on_deescalate(ev),
+                _ => return Err(not_supported(&call)),
+            });
+            answer
+                .map_err(flow_error)?
+                .map(|t| transition(&call, &t))
+                .transpose()
+                .map(FlowValue::Transition)
+        }
+        FlowCall::After(step) => {
+            let answer = in_slot!(slot, |m| match (step, forward) {
+                (Step::Prompt, _) => m::after_prompt(ev),
+                (Step::Request, _) => m::after_request(ev),
+                (Step::RequestForward, Some(f)) => m::after_request_forward(ev, f),
+                (Step::Approve, _) => m::after_approve(ev),
+                (Step::Deny, _) => m::after_deny(ev),
+                (Step::Escalate, _) => m::after_escalate(ev),
+                (Step::Deescalate, _) => m::after_deescalate(ev),
+                _ => return Err(not_supported(&call)),
+            });
+            answer.map(|()| FlowValue::Done).map_err(flow_error)
+        }
+        FlowCall::Escalate | FlowCall::Deescalate => {
+            let integration = flow
+                .strategy_integration
+                .clone()
+                .unwrap_or(wit::Integration {
+                    key: String::new(),
+                    name: String::new(),
+                    integration_type: "custom".into(),
+                    external_id: String::new(),
+                    settings_json: "{}".into(),
+                });
+            let target = event.target_id.clone().unwrap_or_default();
+            let output = if call == FlowCall::Escalate {
+                in_slot!(slot, |m| m::escalate(&integration, &target, ev))
+            } else {
+                in_slot!(slot, |m| m::deescalate(&integration, &target, ev))
+            }
+            .map_err(flow_error)?;
+            Ok(FlowValue::StepOutput(
+                output.and_then(|text| serde_json::from_str(&text).ok()),
+            ))
+        }
+    }
+}
+
+fn not_supported(call: &FlowCall) -> FlowError {
+    FlowError::new(
+        ErrorKind::NotDefined,
+        format!("symflow does not run `{}` hooks", call.handler_name()),
+    )
+}
+
+fn flow_error(e: wit::FlowError) -> FlowError {
+    FlowError {
+        kind: match e.kind {
+            wit::ErrorKind::SymException => ErrorKind::SymException,
+            wit::ErrorKind::PythonException => ErrorKind::PythonException,
+            wit::ErrorKind::InvalidReturn => ErrorKind::InvalidReturn,
+            wit::ErrorKind::NotDefined => ErrorKind::NotDefined,
+        },
+        error_code: e.error_code,
+        message: e.message,
+        hint: e.hint,
+        traceback: e.traceback,
+    }
+}
+
+pub fn wit_user(actor: &Actor) -> wit::User {
+    let mut names = actor.name.splitn(2, ' ');
+    wit::User {
+        id: actor.user_id.clone(),
+        email: actor.email.clone(),
+        username: actor.username.clone(),
+        user_type: "normal".into(),
+        first_name: names.next().unwrap_or_default().to_string(),
+        last_name: names.next().unwrap_or_default().to_string(),
+        role: match actor.role {
+            Role::Admin => wit::UserRole::Admin,
+            Role::Member => wit::UserRole::Member,
+            Role::Guest => wit::UserRole::Guest,
+        },
+        identities: actor
+            .slack_user_id
+            .iter()
+            .map(|id| wit::UserIdentity {
+                service: "slack".into(),
+                service_id: actor.slack_team_id.clone().unwrap_or_default(),
+                user_id: id.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn actor_from_wit(user: &wit::User) -> Actor {
+    let slack = user.identities.iter().find(|i| i.service == "slack");
+    Actor {
+        user_id: user.id.clone(),
+        email: user.email.clone(),
+        username: user.username.clone(),
+        name: format!("{} {}", user.first_name, user.last_name)
+            .trim()
+            .to_string(),
+        role: match user.role {
+            wit::UserRole::Admin => Role::Admin,
+            wit::UserRole::Member => Role::Member,
+            wit::UserRole::Guest => Role::Guest,
+        },
+        slack_user_id: slack.map(|i| i.user_id.clone()),
+        slack_team_id: slack.map(|i| i.service_id.clone()),
+    }
+}
+
+/// The run's earlier steps as the flow sees them (`event.steps`), as the native server builds them.
+fn wit_steps(run: &Run, event: &EventInfo) -> Vec<wit::RunStep> {
+    let step = |name: Step,
+                actor: &Actor,
+                context: Option<&Value>,
+                output: Option<&Value>,
+                at: symflow_engine::Timestamp| wit::RunStep {
+        event_name: name.as_str().to_string(),
+        actor: Some(wit_user(actor)),
+        context_json: context.map(Value::to_string).unwrap_or_else(|| "{}".into()),
+        output_json: output.map(Value::to_string),
+        timestamp: at.to_rfc3339(),
+    };
+    let mut steps: Vec<wit::RunStep> = run
+        .history
+        .iter()
+        .map(|s| {
+            step(
+                s.event,
+                &s.actor,
+                s.context.as_ref(),
+                s.output.as_ref(),
+                s.timestamp,
+            )
+        })
+        .collect();
+    let has_request = run.history.iter().any(|s| s.event == Step::Request);
+    if let (false, true, Some(requester)) =
+        (has_request, event.name != Step::Request, &run.requester)
+    {
+        if run.requested_at.is_some() {
+            let at = run
+                .history
+                .iter()
+                .take_while(|s| s.event == Step::Prompt)
+                .count();
+            let request = step(
+                Step::Request,
+                requester,
+                run.contexts.get("request"),
+                None,
+                run.requested_at.unwrap_or(run.created_at),
+            );
+            steps.insert(at, request);
+        }
+    }
+    if run.history.last().map(|s| s.event) != Some(event.name) {
+        let context = run.contexts.get(event.name.as_str());
+        steps.push(step(
+            event.name,
+            &event.actor,
+            context,
+            None,
+            event.timestamp,
+        ));
+    }
+    steps
+}
+
+fn wit_event(flow: &TenantFlow, run: &Run, event: &EventInfo) -> wit::Event {
+    wit::Event {
+        name: event.name.as_str().to_string(),
+        run_id: run.id.clone(),
+        run_srn: flow.spec.run_srn(&run.id),
+        user: wit_user(&event.actor),
+        timestamp: event.timestamp.to_rfc3339(),
+        fields_json: Value::Object(event.fields.clone()).to_string(),
+        channel: wit::Channel {
+            identifier: event.channel_id.clone(),
+            channel_type: event.channel.as_str().to_string(),
+        },
+        flow: flow.info.clone(),
+        steps: wit_steps(run, event),
+        source_channel: run.source_channel.clone(),
+    }
+}
+
+fn permission_level(p: &wit::Permission) -> Permission {
+    match p {
+        wit::Permission::Admin => Permission::Admin,
+        wit::Permission::Member => Permission::Member,
+        wit::Permission::AllUsers => Permission::AllUsers,
+        wit::Permission::UserIds(ids) => Permission::UserIds(ids.clone()),
+    }
+}
+
+fn permission(p: &wit::RequestPermission) -> RequestPermission {
+    RequestPermission {
+        webapp_view: permission_level(&p.webapp_view),
+        approve_deny: permission_level(&p.approve_deny),
+        allow_self_approval: p.allow_self_approval,
+    }
+}
+
+fn destination(d: &wit::Destination) -> Destination {
+    match d {
+        wit::Destination::SlackChannel(c) => Destination::SlackChannel(c.clone()),
+        wit::Destination::SlackUser(u) => Destination::SlackUser(u.clone()),
+        wit::Destination::SlackGroup(us) => Destination::SlackGroup(us.clone()),
+        wit::Destination::User(u) => Destination::User(actor_from_wit(u)),
+    }
+}
+
+fn notification(n: &wit::Notification) -> Notification {
+    Notification {
+        destinations: n
+            .destinations
+            .iter()
+            .map(|d| RequestDestination {
+                destination: destination(&d.destination),
+                allow_self: d.allow_self,
+                timeout: d.timeout,
+            })
+            .collect(),
+        timeout: n.timeout,
+    }
+}
+
+fn wit_destination(d: &Destination) -> wit::Destination {
+    match d {
+        Destination::SlackChannel(c) => wit::Destination::SlackChannel(c.clone()),
+        Destination::SlackUser(u) => wit::Destination::SlackUser(u.clone()),
+        Destination::SlackGroup(us) => wit::Destination::SlackGroup(us.clone()),
+        Destination::User(a) => {
+            wit::Destination::SlackUser(a.slack_user_id.clone().unwrap_or_else(|| a.email.clone()))
+        }
+    }
+}
+
+fn forward_context(f: &symflow_engine::ForwardContext) -> wit::ForwardContext {
+    wit::ForwardContext {
+        all_destinations: f
+            .all_destinations
+            .iter()
+            .map(|n| wit::Notification {
+                destinations: n
+                    .destinations
+                    .iter()
+                    .map(|d| wit::RequestDestination {
+                        destination: wit_destination(&d.destination),
+                        allow_self: d.allow_self,
+                        timeout: d.timeout,
+                    })
+                    .collect(),
+                timeout: n.timeout,
+            })
+            .collect(),
+        current_index: f.current_index as u32,
+        next_index: f.next_index.map(|i| i as u32),
+    }
+}
+
+fn transition(call: &FlowCall, t: &wit::Transition) -> Result<Transition, FlowError> {
+    let step = Step::parse(&t.step).ok_or_else(|| {
+        FlowError::new(
+            ErrorKind::InvalidReturn,
+            format!(
+                "{} returned ApprovalTemplate step {:?}, which symflow does not know",
+                call.handler_name(),
+                t.step
+            ),
+        )
+    })?;
+    let kwargs = match serde_json::from_str::<Value>(&t.kwargs_json) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    Ok(Transition {
+        step,
+        message: t.message.clone(),
+        target_srn: t.target_srn.clone(),
+        duration: t.duration,
+        kwargs,
+    })
+}

@@ -1,0 +1,94 @@
+//! symflow's state in Spin's key-value store (the `default` store), laid out to fit the
+//! hosted platforms' limits (Fermyon Cloud: one store, 1 MB per value, 1024 keys):
+//!
+//! | key | value |
+//! |---|---|
+//! | `<tenant>/run/<id>` | one run: its engine state, where its Slack conversation is, its audit trail |
+//! | `<tenant>/timers` | every pending timer of the tenant (access expiry, notification timeouts) |
+//! | `<tenant>/user/<team>/<slack user>` | who a Slack user is to symflow |
+//!
+//! Spin's key-value interface has no transactions: one run is written by one request at a
+//! time in practice (Slack serialises a person's clicks), and a lost race between two people
+//! clicking the same card at the same instant is the documented gap (`docs/spin.md`).
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::Value;
+use spin_sdk::key_value::Store;
+use symflow_engine::{Run, Timer};
+
+/// Where the Slack side of a run is: the modal or command it came from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Origin {
+    pub team_id: Option<String>,
+    pub user_id: Option<String>,
+    pub channel_id: Option<String>,
+    pub trigger_id: Option<String>,
+    pub view_id: Option<String>,
+}
+
+/// One run as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub flow: String,
+    pub run: Run,
+    #[serde(default)]
+    pub origin: Origin,
+    /// The run's audit events (spec's event log), oldest first.
+    #[serde(default)]
+    pub audit: Vec<Value>,
+}
+
+pub struct State {
+    store: Store,
+}
+
+impl State {
+    pub fn open() -> Result<State, String> {
+        Store::open_default()
+            .map(|store| State { store })
+            .map_err(|e| format!("symflow cannot open Spin's default key-value store ({e}). Add `key_value_stores = [\"default\"]` to the component in spin.toml."))
+    }
+
+    fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, String> {
+        match self.store.get(key) {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| format!("the stored value {key} is unreadable: {e}")),
+            Ok(None) => Ok(None),
+            Err(e) => Err(format!("reading {key} from the key-value store: {e}")),
+        }
+    }
+
+    fn set<T: Serialize>(&self, key: &str, value: &T) -> Result<(), String> {
+        let bytes = serde_json::to_vec(value).map_err(|e| e.to_string())?;
+        self.store
+            .set(key, &bytes)
+            .map_err(|e| format!("writing {key} to the key-value store: {e}"))
+    }
+
+    pub fn run(&self, tenant: &str, id: &str) -> Result<Option<RunRecord>, String> {
+        self.get(&format!("{tenant}/run/{id}"))
+    }
+
+    pub fn save_run(&self, tenant: &str, record: &RunRecord) -> Result<(), String> {
+        self.set(&format!("{tenant}/run/{}", record.run.id), record)
+    }
+
+    pub fn timers(&self, tenant: &str) -> Result<Vec<Timer>, String> {
+        Ok(self.get(&format!("{tenant}/timers"))?.unwrap_or_default())
+    }
+
+    pub fn save_timers(&self, tenant: &str, timers: &[Timer]) -> Result<(), String> {
+        self.set(&format!("{tenant}/timers"), &timers)
+    }
+
+    pub fn user<T: DeserializeOwned>(&self, tenant: &str, team: &str, user: &str) -> Option<T> {
+        self.get(&format!("{tenant}/user/{team}/{user}"))
+            .ok()
+            .flatten()
+    }
+
+    pub fn save_user<T: Serialize>(&self, tenant: &str, team: &str, user: &str, value: &T) {
+        let _ = self.set(&format!("{tenant}/user/{team}/{user}"), value);
+    }
+}

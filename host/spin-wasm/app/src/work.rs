@@ -1,0 +1,262 @@
+//! What a Slack request asks for, carried out after the answer is sent: who the person is,
+//! which run it is about, and the engine input it becomes (as the native server's `inbound`).
+
+use serde_json::{json, Map, Value};
+use symflow_engine::views::{self, FlowChoice};
+use symflow_engine::{Action, Actor, Input, MessageRef, Role, Source};
+
+use crate::driver::{drive, now};
+use crate::slack::notice_modal;
+use crate::state::{Origin, RunRecord};
+use crate::tenant::TenantFlow;
+use crate::{users, Ctx};
+
+pub struct SlackUser {
+    pub team_id: String,
+    pub user_id: String,
+}
+
+pub enum Work {
+    /// `/sym ...`.
+    Command {
+        user: SlackUser,
+        text: String,
+        origin: Origin,
+    },
+    /// Start a run of `flow` with the request modal (picked, or named in the command).
+    Prompt {
+        user: SlackUser,
+        flow: String,
+        origin: Origin,
+    },
+    /// The request modal was submitted.
+    Submit {
+        user: SlackUser,
+        flow: String,
+        run_id: Option<String>,
+        fields: Map<String, Value>,
+        origin: Origin,
+    },
+    /// Approve / Deny / Revoke on a card.
+    Click {
+        user: SlackUser,
+        run_id: String,
+        action: Action,
+        decision_message: Option<String>,
+        message: Option<MessageRef>,
+    },
+    /// The request modal was closed without submitting.
+    Closed { user: SlackUser, run_id: String },
+}
+
+pub async fn carry_out(ctx: &Ctx, work: Work) {
+    if let Err(e) = run(ctx, work).await {
+        eprintln!("symflow could not finish a Slack request: {e}");
+    }
+}
+
+async fn run(ctx: &Ctx, work: Work) -> Result<(), String> {
+    let user = match &work {
+        Work::Command { user, .. }
+        | Work::Prompt { user, .. }
+        | Work::Submit { user, .. }
+        | Work::Click { user, .. }
+        | Work::Closed { user, .. } => user,
+    };
+    let actor = users::actor(ctx, &user.team_id, &user.user_id).await?;
+    match work {
+        Work::Command { text, origin, .. } => command(ctx, &actor, &text, origin).await,
+        Work::Prompt { flow, origin, .. } => {
+            let flow = ctx
+                .tenant
+                .flow(&flow)
+                .ok_or_else(|| format!("flow {flow:?} is not configured"))?;
+            prompt(ctx, &actor, flow, origin).await
+        }
+        Work::Submit {
+            flow,
+            run_id,
+            fields,
+            origin,
+            ..
+        } => {
+            let mut record = match run_id
+                .as_deref()
+                .map(|id| ctx.store.run(&ctx.tenant.name, id))
+            {
+                Some(Ok(Some(record))) => record,
+                Some(Err(e)) => return Err(e),
+                _ => {
+                    let flow = ctx
+                        .tenant
+                        .flow(&flow)
+                        .ok_or_else(|| format!("flow {flow:?} is not configured"))?;
+                    new_record(flow, origin.clone())
+                }
+            };
+            let input = Input::Request {
+                actor,
+                source: Source::Slack,
+                fields,
+                context: None,
+                channel: origin.channel_id.clone(),
+            };
+            record.origin = Origin {
+                view_id: None,
+                trigger_id: None,
+                ..origin
+            };
+            drive(ctx, &mut record, input).await
+        }
+        Work::Click {
+            run_id,
+            action,
+            decision_message,
+            message,
+            ..
+        } => {
+            let mut record = ctx
+                .store
+                .run(&ctx.tenant.name, &run_id)?
+                .ok_or_else(|| format!("run {run_id} does not exist"))?;
+            record.origin.view_id = None;
+            let input = Input::Action {
+                action,
+                actor,
+                source: Source::Slack,
+                decision_message,
+                message,
+            };
+            drive(ctx, &mut record, input).await
+        }
+        Work::Closed { run_id, .. } => {
+            let Some(mut record) = ctx.store.run(&ctx.tenant.name, &run_id)? else {
+                return Ok(());
+            };
+            drive(ctx, &mut record, Input::PromptClosed { actor }).await
+        }
+    }
+}
+
+fn new_record(flow: &TenantFlow, origin: Origin) -> RunRecord {
+    RunRecord {
+        flow: flow.name().to_string(),
+        run: flow.engine().new_run(users::new_run_id(), now()),
+        origin,
+        audit: Vec::new(),
+    }
+}
+
+/// Opens "Loading…" first when Python must run before the modal can be drawn, then starts
+/// the run with the prompt (the engine asks for the request modal).
+async fn prompt(
+    ctx: &Ctx,
+    actor: &Actor,
+    flow: &TenantFlow,
+    mut origin: Origin,
+) -> Result<(), String> {
+    let needs_python =
+        flow.defines("on_prompt") || flow.spec.prompt_fields.iter().any(|f| f.prefetch);
+    if needs_python && origin.view_id.is_none() {
+        if let Some(trigger) = origin.trigger_id.take() {
+            let loading = notice_modal(
+                flow.spec.display_label(),
+                &format!(
+                    ":hourglass_flowing_sand: Loading *{}*…",
+                    flow.spec.display_label()
+                ),
+            );
+            origin.view_id = Some(ctx.slack.views_open(&trigger, &loading).await?);
+        }
+    }
+    let channel = origin.channel_id.clone();
+    let mut record = new_record(flow, origin);
+    let input = Input::Prompt {
+        actor: actor.clone(),
+        source: Source::Slack,
+        channel,
+    };
+    drive(ctx, &mut record, input).await
+}
+
+/// `/sym`, `/sym req [flow]`, `/sym <flow>`, `/sym whoami`, `/sym help`.
+async fn command(ctx: &Ctx, actor: &Actor, text: &str, origin: Origin) -> Result<(), String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let named = |name: &str| ctx.tenant.flow(name);
+    match words.as_slice() {
+        [] | ["req" | "request"] => picker(ctx, origin).await,
+        ["whoami"] => {
+            let role = match actor.role {
+                Role::Admin => "an admin",
+                Role::Member => "a member",
+                Role::Guest => "a guest",
+            };
+            let text = format!(
+                "You are *{}*, {role} of symflow (org `{}`). Slack user `{}` in workspace `{}`.",
+                actor.email,
+                ctx.tenant.org,
+                actor.slack_user_id.as_deref().unwrap_or("?"),
+                actor.slack_team_id.as_deref().unwrap_or("?"),
+            );
+            reply(ctx, actor, &origin, &text).await
+        }
+        ["req" | "request", name, ..] => match named(name) {
+            Some(flow) => prompt(ctx, actor, flow, origin).await,
+            None => picker(ctx, origin).await,
+        },
+        [name] if named(name).is_some() => {
+            prompt(ctx, actor, named(name).expect("checked"), origin).await
+        }
+        _ => {
+            let flows: Vec<String> = ctx
+                .tenant
+                .flows
+                .iter()
+                .map(|f| format!("`{}`", f.name()))
+                .collect();
+            let text = format!(
+                "*symflow* — request access, get it approved in Slack.\n\
+                 • `/sym` or `/sym req` — choose a flow and request access\n\
+                 • `/sym req <flow>` — request access with one flow ({})\n\
+                 • `/sym whoami` — who symflow thinks you are",
+                if flows.is_empty() {
+                    "none configured".to_string()
+                } else {
+                    flows.join(", ")
+                }
+            );
+            reply(ctx, actor, &origin, &text).await
+        }
+    }
+}
+
+/// The flow picker: every flow that takes requests from Slack. (The flows filter's
+/// `get_flows` does not run under Spin yet: see docs/spin.md.)
+async fn picker(ctx: &Ctx, origin: Origin) -> Result<(), String> {
+    let choices: Vec<FlowChoice> = ctx
+        .tenant
+        .flows
+        .iter()
+        .filter(|f| f.spec.allows_source(Source::Slack))
+        .map(|f| FlowChoice {
+            name: f.name().to_string(),
+            label: f.spec.display_label().to_string(),
+        })
+        .collect();
+    let mut view = views::flow_picker_modal(&choices);
+    view["private_metadata"] = Value::String(json!({ "channel": origin.channel_id }).to_string());
+    let trigger = origin
+        .trigger_id
+        .ok_or("no trigger to open the flow picker")?;
+    ctx.slack.views_open(&trigger, &view).await.map(drop)
+}
+
+async fn reply(ctx: &Ctx, actor: &Actor, origin: &Origin, text: &str) -> Result<(), String> {
+    if let (Some(channel), Some(user)) = (&origin.channel_id, &actor.slack_user_id) {
+        if ctx.slack.ephemeral(channel, user, text).await.is_ok() {
+            return Ok(());
+        }
+    }
+    let channel = ctx.slack.actor_channel(actor).await?;
+    ctx.slack.post(&channel, text, None).await.map(drop)
+}

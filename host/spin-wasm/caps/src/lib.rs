@@ -1,0 +1,424 @@
+//! The capabilities a flow imports (`sym:flow/slack`, `store`, `secrets`, `http`, `log`, ...),
+//! implemented over what Spin gives a component: outbound HTTP (limited by the app's
+//! `allowed_outbound_hosts`), the key-value store and variables. Composed *under* each flow
+//! component at build time, so the flow's imports are satisfied inside the composition and the
+//! composed component imports only Spin's interfaces.
+//!
+//! The HTTP component sets the call context (`symflow:spin/context.set`) before every flow
+//! call: tenant, flow, run, granted integrations and secrets. A capability of an integration the
+//! flow's environment does not declare answers `not-granted`, as on the native host. What the
+//! native host does that this component does not do yet answers `not-supported-on-spin`, with
+//! the reason; `docs/spin.md` lists them.
+
+mod bindings {
+    wit_bindgen::generate!({
+        world: "symflow:spin/capabilities",
+        path: "../wit",
+        generate_all,
+    });
+}
+
+mod outbound;
+
+use std::cell::RefCell;
+
+use bindings::exports::sym::flow::types::{
+    CapabilityError, Destination, User, UserIdentity, UserRole,
+};
+use bindings::exports::sym::flow::{
+    aws_lambda, github, http, log, okta, pagerduty, secrets, slack, store, users,
+};
+use bindings::exports::symflow::spin::context::{self, CallContext};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+struct Capabilities;
+
+bindings::export!(Capabilities with_types_in bindings);
+
+thread_local! {
+    static CONTEXT: RefCell<Option<CallContext>> = const { RefCell::new(None) };
+    static LOG: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+fn with_context<T>(f: impl FnOnce(&CallContext) -> T) -> Option<T> {
+    CONTEXT.with(|c| c.borrow().as_ref().map(f))
+}
+
+fn error(capability: &str, code: &str, message: impl Into<String>) -> CapabilityError {
+    CapabilityError {
+        capability: capability.into(),
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+/// Refuses a capability of an integration the flow's environment does not declare.
+fn granted(capability: &str) -> Result<CallContext, CapabilityError> {
+    let ctx = with_context(Clone::clone).ok_or_else(|| {
+        error(
+            capability,
+            "no-context",
+            "a capability was called outside a flow call",
+        )
+    })?;
+    let always = matches!(capability, "secrets" | "store" | "users" | "log" | "http");
+    if always || ctx.granted.iter().any(|g| g == capability) {
+        Ok(ctx)
+    } else {
+        Err(error(
+            capability,
+            "not-granted",
+            format!("the flow's environment declares no {capability} integration"),
+        ))
+    }
+}
+
+fn not_supported(capability: &str, what: &str) -> CapabilityError {
+    error(
+        capability,
+        "not-supported-on-spin",
+        format!("{what} is not available when symflow runs on Spin yet; run this flow on the native host (`symflow up`) or see docs/spin.md"),
+    )
+}
+
+fn variable(name: &str) -> Option<String> {
+    spin_sdk::variables::get(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+fn kv() -> Result<spin_sdk::key_value::Store, CapabilityError> {
+    spin_sdk::key_value::Store::open_default()
+        .map_err(|e| error("store", "unavailable", e.to_string()))
+}
+
+impl context::Guest for Capabilities {
+    fn set(ctx: CallContext) {
+        CONTEXT.with(|c| *c.borrow_mut() = Some(ctx));
+        LOG.with(|l| l.borrow_mut().clear());
+    }
+
+    fn take_log() -> String {
+        LOG.with(|l| std::mem::take(&mut *l.borrow_mut()))
+    }
+}
+
+impl log::Guest for Capabilities {
+    fn write(level: log::Level, message: String) {
+        let level = match level {
+            log::Level::Debug => "debug",
+            log::Level::Info => "info",
+            log::Level::Warning => "warning",
+            log::Level::Error => "error",
+        };
+        LOG.with(|l| {
+            let mut l = l.borrow_mut();
+            if l.len() < 64 * 1024 {
+                l.push_str(&format!("{level}: {message}\n"));
+            }
+        });
+    }
+}
+
+/// Slack Web API with the app's bot token.
+fn slack_call(ctx: &CallContext, method: &str, args: Value) -> Result<Value, CapabilityError> {
+    let token = variable("slack_bot_token").ok_or_else(|| {
+        error(
+            "slack",
+            "not-configured",
+            "the Spin variable slack_bot_token is not set",
+        )
+    })?;
+    let base = if ctx.slack_api_base.ends_with('/') {
+        ctx.slack_api_base.clone()
+    } else {
+        format!("{}/", ctx.slack_api_base)
+    };
+    let response = outbound::send(
+        "POST",
+        &format!("{base}{method}"),
+        &[
+            ("authorization".into(), format!("Bearer {token}")),
+            (
+                "content-type".into(),
+                "application/json; charset=utf-8".into(),
+            ),
+        ],
+        Some(args.to_string().into_bytes()),
+    )
+    .map_err(|e| error("slack", "unreachable", e))?;
+    let value: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| error("slack", "bad-answer", e.to_string()))?;
+    if value["ok"].as_bool() == Some(true) {
+        Ok(value)
+    } else {
+        Err(error(
+            "slack",
+            value["error"].as_str().unwrap_or("error"),
+            format!("Slack's {method} failed"),
+        ))
+    }
+}
+
+impl slack::Guest for Capabilities {
+    fn send_message(destination: Destination, message: String) -> Result<(), CapabilityError> {
+        let ctx = granted("slack")?;
+        let channel = match destination {
+            Destination::SlackChannel(c) | Destination::SlackUser(c) => c,
+            Destination::SlackGroup(users) => {
+                let opened = slack_call(
+                    &ctx,
+                    "conversations.open",
+                    json!({ "users": users.join(",") }),
+                )?;
+                opened["channel"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            }
+            Destination::User(user) => {
+                match user.identities.iter().find(|i| i.service == "slack") {
+                    Some(identity) => identity.user_id.clone(),
+                    None => user.email.clone(),
+                }
+            }
+        };
+        slack_call(
+            &ctx,
+            "chat.postMessage",
+            json!({ "channel": channel, "text": message }),
+        )
+        .map(drop)
+    }
+
+    fn send_thread_message(_run_id: String, _message: String) -> Result<(), CapabilityError> {
+        granted("slack")?;
+        Err(not_supported("slack", "replying in the request's thread"))
+    }
+
+    fn resolve_user(identifier: String) -> Result<String, CapabilityError> {
+        let ctx = granted("slack")?;
+        let id = identifier.trim();
+        if let Some(inner) = id.strip_prefix("<@").and_then(|s| s.strip_suffix('>')) {
+            return Ok(inner.to_string());
+        }
+        if id.contains('@') && !id.starts_with('@') {
+            let found = slack_call(&ctx, "users.lookupByEmail", json!({ "email": id }))?;
+            return Ok(found["user"]["id"].as_str().unwrap_or_default().to_string());
+        }
+        Ok(id.trim_start_matches('@').to_string())
+    }
+
+    fn get_user_info(user: User) -> Result<String, CapabilityError> {
+        let ctx = granted("slack")?;
+        let id = user
+            .identities
+            .iter()
+            .find(|i| i.service == "slack")
+            .map(|i| i.user_id.clone());
+        let id = id.ok_or_else(|| {
+            error(
+                "slack",
+                "no-identity",
+                format!("{} has no Slack identity", user.email),
+            )
+        })?;
+        Ok(slack_call(&ctx, "users.info", json!({ "user": id }))?["user"].to_string())
+    }
+
+    fn list_users(_active_only: bool) -> Result<Vec<User>, CapabilityError> {
+        granted("slack")?;
+        Err(not_supported("slack", "listing the workspace's users"))
+    }
+
+    fn is_user_in_group(_user: User, _group_id: String) -> Result<bool, CapabilityError> {
+        granted("slack")?;
+        Err(not_supported("slack", "user group membership"))
+    }
+
+    fn users_in_channel(_channel: String) -> Result<Vec<User>, CapabilityError> {
+        granted("slack")?;
+        Err(not_supported("slack", "listing a channel's members"))
+    }
+}
+
+impl pagerduty::Guest for Capabilities {
+    fn is_on_call(_user: User, _query: pagerduty::OnCallQuery) -> Result<bool, CapabilityError> {
+        granted("pagerduty")?;
+        Err(not_supported("pagerduty", "PagerDuty"))
+    }
+    fn users_on_call(_query: pagerduty::OnCallQuery) -> Result<Vec<User>, CapabilityError> {
+        granted("pagerduty")?;
+        Err(not_supported("pagerduty", "PagerDuty"))
+    }
+    fn users_for_schedule(_query: pagerduty::OnCallQuery) -> Result<Vec<User>, CapabilityError> {
+        granted("pagerduty")?;
+        Err(not_supported("pagerduty", "PagerDuty"))
+    }
+    fn get_incidents(_query: pagerduty::IncidentQuery) -> Result<String, CapabilityError> {
+        granted("pagerduty")?;
+        Err(not_supported("pagerduty", "PagerDuty"))
+    }
+}
+
+impl okta::Guest for Capabilities {
+    fn is_user_in_group(_user: User, _group_id: String) -> Result<bool, CapabilityError> {
+        granted("okta")?;
+        Err(not_supported("okta", "Okta"))
+    }
+    fn users_in_group(_group_id: String) -> Result<Vec<User>, CapabilityError> {
+        granted("okta")?;
+        Err(not_supported("okta", "Okta"))
+    }
+    fn get_user_info(_user: User) -> Result<String, CapabilityError> {
+        granted("okta")?;
+        Err(not_supported("okta", "Okta"))
+    }
+    fn list_groups(
+        _name_filter: Option<String>,
+        _filter: Option<String>,
+        _expand: Option<String>,
+        _only_native: bool,
+    ) -> Result<String, CapabilityError> {
+        granted("okta")?;
+        Err(not_supported("okta", "Okta"))
+    }
+}
+
+impl github::Guest for Capabilities {
+    fn get_repo_collaborators(
+        _repo: String,
+        _roles: Vec<String>,
+    ) -> Result<Vec<User>, CapabilityError> {
+        granted("github")?;
+        Err(not_supported("github", "GitHub"))
+    }
+}
+
+impl aws_lambda::Guest for Capabilities {
+    fn invoke(_arn: String, _payload: String) -> Result<String, CapabilityError> {
+        granted("aws_lambda")?;
+        Err(not_supported("aws_lambda", "AWS Lambda (request signing)"))
+    }
+    fn invoke_async(_arn: String, _payload: String) -> Result<bool, CapabilityError> {
+        granted("aws_lambda")?;
+        Err(not_supported("aws_lambda", "AWS Lambda (request signing)"))
+    }
+}
+
+impl http::Guest for Capabilities {
+    fn send(request: http::Request) -> Result<http::Response, CapabilityError> {
+        granted("http")?;
+        // Spin refuses hosts outside the app's allowed_outbound_hosts: that is the allow-list.
+        let response = outbound::send(
+            &request.method,
+            &request.url,
+            &request.headers,
+            request.body,
+        )
+        .map_err(|e| error("http", "request-failed", e))?;
+        Ok(http::Response {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+            url: request.url,
+        })
+    }
+}
+
+impl secrets::Guest for Capabilities {
+    fn retrieve_value(secret_id: String) -> Result<String, CapabilityError> {
+        let ctx = granted("secrets")?;
+        let Some((_, var)) = ctx.secrets.iter().find(|(id, _)| *id == secret_id) else {
+            return Err(error(
+                "secrets",
+                "not-granted",
+                format!("the flow was not given the secret {secret_id:?}"),
+            ));
+        };
+        variable(var).ok_or_else(|| {
+            error(
+                "secrets",
+                "not-set",
+                format!("the Spin variable {var} (secret {secret_id:?}) is not set"),
+            )
+        })
+    }
+}
+
+impl store::Guest for Capabilities {
+    fn fetch(path: String) -> Result<Option<String>, CapabilityError> {
+        let ctx = granted("store")?;
+        let bytes = kv()?
+            .get(&format!("{}/flowstore/{path}", ctx.tenant))
+            .map_err(|e| error("store", "unavailable", e.to_string()))?;
+        Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    fn put(path: String, value_json: String) -> Result<(), CapabilityError> {
+        let ctx = granted("store")?;
+        if value_json.len() > 1_000_000 {
+            return Err(error(
+                "store",
+                "too-large",
+                "a stored value must be under 1 MB (the hosted key-value limit)",
+            ));
+        }
+        kv()?
+            .set(
+                &format!("{}/flowstore/{path}", ctx.tenant),
+                value_json.as_bytes(),
+            )
+            .map_err(|e| error("store", "unavailable", e.to_string()))
+    }
+}
+
+impl users::Guest for Capabilities {
+    fn get_or_create_user_by_email(email: String) -> Result<User, CapabilityError> {
+        granted("users")?;
+        let digest = hex::encode(
+            &Sha256::digest(format!("email:{}", email.to_lowercase()).as_bytes())[..16],
+        );
+        Ok(User {
+            id: format!(
+                "{}-{}-{}-{}-{}",
+                &digest[..8],
+                &digest[8..12],
+                &digest[12..16],
+                &digest[16..20],
+                &digest[20..32]
+            ),
+            email: email.clone(),
+            username: email,
+            user_type: "normal".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            role: UserRole::Member,
+            identities: Vec::new(),
+        })
+    }
+
+    fn persist_user_identity(
+        _email: String,
+        identity: UserIdentity,
+    ) -> Result<UserIdentity, CapabilityError> {
+        granted("users")?;
+        Err(not_supported(
+            "users",
+            &format!("persisting a {} identity", identity.service),
+        ))
+    }
+
+    fn get_event_count(
+        _user_id: String,
+        _event_name: String,
+        _since: Option<String>,
+        _until: Option<String>,
+        _filter_on: String,
+        _include_errored: bool,
+    ) -> Result<u32, CapabilityError> {
+        granted("users")?;
+        Err(not_supported("users", "counting a user's events"))
+    }
+}
