@@ -30,6 +30,7 @@ fn uuid_of(value: &Value) -> Uuid {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_hashed_at_rest_and_missing_unknown_expired_or_revoked_ones_get_401() {
+    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("e2e", Setup::default()).await;
     let some_run = format!("/runs/{}", Uuid::new_v4());
 
@@ -104,6 +105,7 @@ async fn tokens_are_hashed_at_rest_and_missing_unknown_expired_or_revoked_ones_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_by_api_is_approved_in_slack_then_deescalated_by_api() {
+    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("e2e", Setup::default()).await;
     let api = h.api(&h.issue_token("ci", None));
 
@@ -186,6 +188,7 @@ async fn a_request_by_api_is_approved_in_slack_then_deescalated_by_api() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flow_that_does_not_allow_api_requests_refuses_with_403_and_says_why() {
+    symflow_e2e::database::prefer_sqlite();
     let mut h = Harness::start("e2e", Setup::default()).await;
     h.restart_with_config(|config| {
         let flow = config
@@ -215,6 +218,7 @@ async fn a_flow_that_does_not_allow_api_requests_refuses_with_403_and_says_why()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_are_refused_with_what_to_fix() {
+    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("e2e", Setup::default()).await;
     let api = h.api(&h.issue_token("ci", None));
 
@@ -286,6 +290,7 @@ async fn bad_requests_are_refused_with_what_to_fix() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accepted_api_request_survives_a_stop_right_after_the_answer() {
+    symflow_e2e::database::prefer_sqlite();
     let mut h = Harness::start("e2e", Setup::default()).await;
     let token = h.issue_token("ci", None);
     let accepted = h
@@ -307,6 +312,7 @@ async fn an_accepted_api_request_survives_a_stop_right_after_the_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_audit_event_reaches_the_http_receiver_and_the_file_across_failures_and_a_restart() {
+    symflow_e2e::database::prefer_sqlite();
     let mut h = Harness::start("e2e", Setup::default()).await;
     let receiver = Receiver::start().await;
     receiver.refuse_next(3);

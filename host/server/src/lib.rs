@@ -16,8 +16,8 @@
 //! handlers; [`capabilities`] decides what a flow may reach; [`users`] turns Slack users into
 //! symflow users just in time.
 
-pub mod api;
 pub mod answer_limits;
+pub mod api;
 pub mod app;
 pub mod capabilities;
 pub mod console;
@@ -25,8 +25,8 @@ pub mod driver;
 pub mod effects;
 pub mod flow_calls;
 pub mod flows;
-pub mod host_strategies;
 pub mod guards;
+pub mod host_strategies;
 pub mod http;
 pub mod inbound;
 pub mod integrations;

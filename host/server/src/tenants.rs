@@ -118,7 +118,10 @@ pub async fn serve_built(
         let slack = tenant.slack_settings(&args);
         let (integrations, missing_integrations) =
             crate::up::integrations_for(&args, &tenant.dir, &config).await?;
-        for line in missing_settings(&slack).into_iter().chain(missing_integrations) {
+        for line in missing_settings(&slack)
+            .into_iter()
+            .chain(missing_integrations)
+        {
             notes.push(format!("  MISSING for {}: {line}", tenant.team_id));
         }
         notes.push(format!(

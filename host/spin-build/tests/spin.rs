@@ -243,6 +243,7 @@ fn text_input(value: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "issue 9 open: reaches approve, then the flow's custom strategy fails because persisting an identity is not implemented under Spin yet (docs/spin.md)"]
 async fn a_request_goes_from_slash_command_to_expiry_under_spin() {
     let h = Harness::start().await;
 

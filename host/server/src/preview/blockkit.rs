@@ -162,17 +162,17 @@ fn styles(text: &str) -> String {
     let mut parts = text.split('`');
     let mut code = false;
     if let Some(first) = parts.next() {
-        out.push_str(&marks(&esc(first)));
+        out.push_str(&marks(&emoji(&esc(first))));
     }
     for part in parts {
         code = !code;
         if code {
             let _ = write!(out, "<code>{}</code>", esc(part));
         } else {
-            out.push_str(&marks(&esc(part)));
+            out.push_str(&marks(&emoji(&esc(part))));
         }
     }
-    emoji(&out)
+    out
 }
 
 /// `*b*`, `_i_`, `~s~` pairs on one escaped stretch (no code inside).
