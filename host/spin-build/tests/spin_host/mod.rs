@@ -172,11 +172,10 @@ impl HostWallClock for OffsetClock {
     }
 }
 
-/// One answered request, and how long instantiation took.
+/// One answered request.
 pub struct Answered {
     pub status: u16,
     pub body: String,
-    pub instantiate: Duration,
 }
 
 pub struct SpinHost {
@@ -262,9 +261,7 @@ impl SpinHost {
         body: Vec<u8>,
     ) -> anyhow::Result<Answered> {
         let mut store = self.new_store()?;
-        let started = Instant::now();
         let proxy = self.pre.instantiate_async(&mut store).await?;
-        let instantiate = started.elapsed();
         let mut builder = hyper::Request::builder()
             .method(method)
             .uri(format!("http://symflow.test{path}"));
@@ -294,7 +291,6 @@ impl SpinHost {
         Ok(Answered {
             status,
             body: String::from_utf8_lossy(&body).into_owned(),
-            instantiate,
         })
     }
 }
