@@ -3,46 +3,12 @@
 //! input the fuzzers found interesting stays checked on stable, in the normal test suite,
 //! without cargo-fuzz. See fuzz/README.md.
 
-use std::path::PathBuf;
+#[path = "../../../fuzz/entries/replay.rs"]
+mod replay;
+use replay::replay;
 
 #[path = "../../../fuzz/entries/hcl_config.rs"]
 mod hcl_config;
-
-/// Every input of `target`'s corpus and regressions, by file name.
-fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut inputs = Vec::new();
-    for dir in ["corpus", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.expect("directory entry").path();
-            if path.is_file() {
-                let data = std::fs::read(&path).expect("corpus file");
-                inputs.push((path, data));
-            }
-        }
-    }
-    inputs.sort();
-    inputs
-}
-
-/// Runs `entry` on every input of `target`, naming each input that panicked.
-fn replay(target: &str, entry: fn(&[u8])) {
-    let inputs = inputs(target);
-    assert!(
-        inputs.len() >= 5,
-        "fuzz/corpus/{target} has {} inputs; the committed corpus is missing",
-        inputs.len()
-    );
-    let failed: Vec<String> = inputs
-        .iter()
-        .filter(|(_, data)| std::panic::catch_unwind(|| entry(data)).is_err())
-        .map(|(path, _)| path.display().to_string())
-        .collect();
-    assert!(failed.is_empty(), "inputs that panic: {failed:#?}");
-}
 
 #[test]
 fn hcl_config_corpus_replays_without_a_panic() {
