@@ -76,8 +76,11 @@ async fn the_api_keeps_to_its_openapi_document() {
         "25",
         "--seed",
         "7211",
+        // One worker: with two, CPython 3.11's `ast.parse` (hypothesis describing a lambda)
+        // races across threads and fails with "AST constructor recursion depth mismatch" —
+        // a crash of the tool, not a finding about the API (seen in CI, 1 run in 6 here).
         "--workers",
-        "2",
+        "1",
         "--generation-database",
         "none",
         "--no-color",

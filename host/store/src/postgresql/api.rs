@@ -81,7 +81,7 @@ impl ApiRecords for PostgresTransaction<'_> {
         self.tx
             .query(
                 &format!(
-                    "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant = $1 ORDER BY created_at, id"
+                    "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant = $1 ORDER BY created_at, name, id"
                 ),
                 &[&tenant],
             )?

@@ -78,7 +78,7 @@ impl ApiRecords for SqliteTransaction<'_> {
 
     fn list_api_tokens(&mut self, tenant: &str) -> Result<Vec<ApiToken>> {
         let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant = ?1 ORDER BY created_at, id"
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE tenant = ?1 ORDER BY created_at, name, id"
         ))?;
         let tokens = statement
             .query_map(params![tenant], token_from_row)?
