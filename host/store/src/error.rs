@@ -46,6 +46,10 @@ pub enum Error {
     #[error("store task did not finish: {0}")]
     TaskCancelled(String),
 
+    /// Every database connection stayed in use past the wait limit (PostgreSQL's bounded pool).
+    #[error("database busy: {0}")]
+    Busy(String),
+
     /// Any other error from SQLite.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -14,8 +14,9 @@
 //!   ([`crate::Error::AlreadyExists`], [`crate::Error::NotFound`]) leaves the transaction usable,
 //!   as it does on SQLite.
 //!
-//! Connections: a small pool of sync `postgres` clients behind a mutex; a client is taken for
-//! one transaction and put back after it. No TLS: meant for loopback or a trusted network.
+//! Connections: a bounded pool of sync `postgres` clients (at most `max_connections` per
+//! replica, waiting for one to come back past that); a client is taken for one transaction and
+//! put back after it. No TLS: meant for loopback or a trusted network.
 
 mod api;
 mod deliveries;
@@ -28,7 +29,8 @@ mod runs;
 mod timers;
 mod users;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
 use postgres::{Client, Config, IsolationLevel, NoTls, Row};
@@ -36,8 +38,22 @@ use uuid::Uuid;
 
 use crate::{Error, IntegrityReport, Result, Transaction};
 
-/// How many idle connections a [`PostgresStore`] keeps for reuse.
-const MAX_IDLE_CONNECTIONS: usize = 8;
+/// How many connections one [`PostgresStore`] (one replica) opens at most, unless the URL's
+/// `max_connections` parameter says otherwise. PostgreSQL refuses connections past its own
+/// `max_connections` (100 by default) and a refused connection is a failed request, so a flood
+/// of events must queue for a connection here instead: three replicas at 16 stay well inside
+/// the server's default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
+
+/// The symflow-only URL parameter setting [`DEFAULT_MAX_CONNECTIONS`] per replica; removed
+/// before the URL is handed to the PostgreSQL client.
+pub const MAX_CONNECTIONS_PARAMETER: &str = "max_connections";
+
+/// How long a transaction waits for a connection when all are in use before failing. Far
+/// above any healthy wait (transactions do no I/O besides the database); reached only if the
+/// database is stuck, or if code takes a second connection while holding one and every
+/// connection is held that way, which this turns into an error instead of a hang.
+const CONNECTION_WAIT: Duration = Duration::from_secs(30);
 
 /// Session settings of every connection, unless the URL's `options` set them already:
 /// - `lock_timeout`: how long a statement waits for another transaction's row lock before
@@ -56,23 +72,43 @@ const SESSION_DEFAULTS: &str = "\
 #[derive(Clone)]
 pub struct PostgresStore {
     config: Arc<Config>,
-    idle: Arc<IdlePool>,
+    pool: Arc<ConnectionPool>,
 }
 
-/// The idle connections. Closing a sync client blocks on its own small runtime, which tokio
-/// forbids on an async worker thread; so when the last handle is dropped there (a server
-/// shutting down), the clients are closed on a thread of their own.
-struct IdlePool {
-    clients: Mutex<Vec<Client>>,
+/// The connections of one store: at most `max_open` open at once, idle ones kept for reuse.
+/// A caller finding none idle and the limit reached waits (up to [`CONNECTION_WAIT`]) for one
+/// to come back.
+struct ConnectionPool {
+    state: Mutex<PoolState>,
+    returned: Condvar,
+    max_open: usize,
 }
 
-impl Drop for IdlePool {
+struct PoolState {
+    idle: Vec<Client>,
+    /// Connections open now: idle ones plus those lent out.
+    open: usize,
+}
+
+impl ConnectionPool {
+    fn state(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A lent-out connection will not come back (closed, broken, or dropped while unwinding).
+    fn forget_one(&self) {
+        self.state().open -= 1;
+        self.returned.notify_one();
+    }
+}
+
+/// Closing a sync client blocks on its own small runtime, which tokio forbids on an async
+/// worker thread; so when the last handle is dropped there (a server shutting down), the idle
+/// clients are closed on a thread of their own.
+impl Drop for ConnectionPool {
     fn drop(&mut self) {
-        let clients = std::mem::take(
-            self.clients
-                .get_mut()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let clients = std::mem::take(&mut state.idle);
         if clients.is_empty() {
             return;
         }
@@ -85,11 +121,74 @@ impl Drop for IdlePool {
     }
 }
 
+/// A connection lent to one transaction; goes back to the pool when dropped (or is closed and
+/// forgotten if it broke), waking one waiting caller.
+struct Lease<'pool> {
+    pool: &'pool ConnectionPool,
+    client: Option<Client>,
+}
+
+impl Lease<'_> {
+    fn client(&mut self) -> &mut Client {
+        self.client.as_mut().expect("a lease holds its client until dropped")
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if client.is_closed() || std::thread::panicking() {
+            // A panic may have left a transaction open: closing the connection rolls it back.
+            drop(client);
+            self.pool.forget_one();
+            return;
+        }
+        self.pool.state().idle.push(client);
+        self.pool.returned.notify_one();
+    }
+}
+
+/// Splits symflow's own [`MAX_CONNECTIONS_PARAMETER`] off a database URL: the URL the client
+/// understands, and the limit it set (if any).
+fn split_max_connections(url: &str) -> Result<(String, Option<usize>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), None));
+    };
+    let mut limit = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some((MAX_CONNECTIONS_PARAMETER, value)) => {
+                let parsed = value.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    Error::InvalidInput {
+                        what: "database URL",
+                        detail: format!(
+                            "{MAX_CONNECTIONS_PARAMETER}={value:?}: expected a whole number of connections, at least 1"
+                        ),
+                    }
+                })?;
+                limit = Some(parsed);
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, limit))
+}
+
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`, any option libpq's URL
-    /// form allows, e.g. `?options=-csearch_path%3Dsymflow` for a schema) and migrates the schema
-    /// to [`crate::SCHEMA_VERSION`]. [`Error::SchemaTooNew`] if a newer symflow wrote it.
+    /// form allows, e.g. `?options=-csearch_path%3Dsymflow` for a schema, plus symflow's own
+    /// `max_connections=N`, default [`DEFAULT_MAX_CONNECTIONS`]) and migrates the schema to
+    /// [`crate::SCHEMA_VERSION`]. [`Error::SchemaTooNew`] if a newer symflow wrote it.
     pub fn open(url: &str) -> Result<PostgresStore> {
+        let (url, max_connections) = split_max_connections(url)?;
         let config: Config = url
             .parse()
             .map_err(|e: postgres::Error| Error::InvalidInput {
@@ -98,45 +197,76 @@ impl PostgresStore {
             })?;
         let store = PostgresStore {
             config: Arc::new(config),
-            idle: Arc::new(IdlePool {
-                clients: Mutex::new(Vec::new()),
+            pool: Arc::new(ConnectionPool {
+                state: Mutex::new(PoolState {
+                    idle: Vec::new(),
+                    open: 0,
+                }),
+                returned: Condvar::new(),
+                max_open: max_connections.unwrap_or(DEFAULT_MAX_CONNECTIONS),
             }),
         };
-        let mut client = store.connect()?;
-        migrations::migrate(&mut client)?;
-        store.put_back(client);
+        migrations::migrate(store.connect()?.client())?;
         Ok(store)
     }
 
-    fn connect(&self) -> Result<Client> {
-        let idle = self
-            .idle
-            .clients
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        match idle {
-            Some(client) if !client.is_closed() => Ok(client),
-            _ => {
-                let mut client = self.config.connect(NoTls)?;
-                client.batch_execute(SESSION_DEFAULTS)?;
-                Ok(client)
+    /// The most connections this store opens at once.
+    pub fn max_connections(&self) -> usize {
+        self.pool.max_open
+    }
+
+    /// Lends a connection: an idle one, a new one while under the limit, else the first one
+    /// given back within [`CONNECTION_WAIT`].
+    fn connect(&self) -> Result<Lease<'_>> {
+        let pool = &*self.pool;
+        let deadline = Instant::now() + CONNECTION_WAIT;
+        let mut state = pool.state();
+        loop {
+            while let Some(client) = state.idle.pop() {
+                if client.is_closed() {
+                    state.open -= 1;
+                    continue;
+                }
+                return Ok(Lease {
+                    pool,
+                    client: Some(client),
+                });
             }
+            if state.open < pool.max_open {
+                state.open += 1;
+                drop(state);
+                return match self.open_connection() {
+                    Ok(client) => Ok(Lease {
+                        pool,
+                        client: Some(client),
+                    }),
+                    Err(error) => {
+                        pool.forget_one();
+                        Err(error)
+                    }
+                };
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::Busy(format!(
+                    "all {} database connections of this replica stayed in use for {}s; \
+                     the database may be stuck, or raise {MAX_CONNECTIONS_PARAMETER}= in the database URL",
+                    pool.max_open,
+                    CONNECTION_WAIT.as_secs()
+                )));
+            }
+            state = pool
+                .returned
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 
-    fn put_back(&self, client: Client) {
-        if client.is_closed() {
-            return;
-        }
-        let mut idle = self
-            .idle
-            .clients
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < MAX_IDLE_CONNECTIONS {
-            idle.push(client);
-        }
+    fn open_connection(&self) -> Result<Client> {
+        let mut client = self.config.connect(NoTls)?;
+        client.batch_execute(SESSION_DEFAULTS)?;
+        Ok(client)
     }
 
     /// See [`crate::Store::transaction`]. Must not be called from inside an async runtime's
@@ -148,12 +278,10 @@ impl PostgresStore {
     where
         E: From<Error>,
     {
-        // On a panic in `f` the client is dropped while unwinding, which closes the connection
-        // and so rolls the transaction back; it never returns to the pool.
-        let mut client = self.connect()?;
-        let outcome = Self::run_transaction(&mut client, f);
-        self.put_back(client);
-        outcome
+        // On a panic in `f` the lease closes the connection while unwinding, which rolls the
+        // transaction back; it never returns to the pool.
+        let mut lease = self.connect()?;
+        Self::run_transaction(lease.client(), f)
     }
 
     fn run_transaction<T, E>(
@@ -185,24 +313,21 @@ impl PostgresStore {
 
     /// See [`crate::Store::integrity_check`]: one REPEATABLE READ snapshot.
     pub fn integrity_check(&self) -> Result<IntegrityReport> {
-        let mut client = self.connect()?;
-        let mut snapshot = client
+        let mut lease = self.connect()?;
+        let mut snapshot = lease
+            .client()
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
         let report = integrity::check(&mut snapshot)?;
         snapshot.commit()?;
-        self.put_back(client);
         Ok(report)
     }
 
     /// See [`crate::Store::schema_version`].
     pub fn schema_version(&self) -> Result<i64> {
-        let mut client = self.connect()?;
-        let version = migrations::schema_version(&mut client)?;
-        self.put_back(client);
-        Ok(version)
+        migrations::schema_version(self.connect()?.client())
     }
 }
 

@@ -8,6 +8,7 @@
 mod api_records;
 #[path = "../store/concurrency.rs"]
 mod concurrency;
+mod connections;
 #[path = "../store/events.rs"]
 mod events;
 #[path = "../store/fixtures.rs"]
