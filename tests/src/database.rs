@@ -24,22 +24,9 @@ pub enum TestDatabase {
     },
 }
 
-/// Set by [`prefer_sqlite`]: this test binary runs on SQLite whatever the environment says.
-static PREFER_SQLITE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Runs the calling test binary on SQLite even when `SYMFLOW_TEST_DATABASE_URL` is set. For
-/// suites not yet made PostgreSQL-safe: they read the store with the blocking client from
-/// async code, and the abuse flood exhausts the PostgreSQL pool (see the issue 8 notes).
-pub fn prefer_sqlite() {
-    PREFER_SQLITE.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
 impl TestDatabase {
     /// The backend the environment asks for; PostgreSQL gets a fresh schema.
     pub fn from_env() -> TestDatabase {
-        if PREFER_SQLITE.load(std::sync::atomic::Ordering::SeqCst) {
-            return TestDatabase::Sqlite;
-        }
         let url = std::env::var(DATABASE_URL_VARIABLE)
             .ok()
             .filter(|u| !u.trim().is_empty());

@@ -54,7 +54,6 @@ async fn failed_with(h: &Harness, run: Uuid, needle: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_recursion_fails_only_its_own_run() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("abuse", Setup::default()).await;
     // Python's recursion limit stops it; the run fails with the traceback's reason.
     let limited = misbehave(&h, ALICE, "recurse").await;
@@ -64,16 +63,11 @@ async fn endless_recursion_fails_only_its_own_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_huge_answer_or_error_from_a_hook_is_refused_cleanly() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("abuse", Setup::default()).await;
     let huge = misbehave(&h, ALICE, "huge").await;
     let report = failed_with(&h, huge, "accepts at most").await;
     assert!(report.len() < 40_000, "the report fits a Slack message");
-    let stored = h
-        .store()
-        .transaction(|tx| tx.get_run(huge))
-        .unwrap()
-        .unwrap();
+    let stored = h.read(|tx| tx.get_run(huge)).unwrap();
     assert!(
         stored.state_json.len() < 100_000,
         "the 8 MiB answer was not stored ({} bytes)",
@@ -99,7 +93,6 @@ async fn a_huge_answer_or_error_from_a_hook_is_refused_cleanly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slack_call_that_never_answers_times_out_and_other_runs_carry_on() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("abuse", Setup::default()).await;
     // The hook's `slack.users_in_channel("#slow")` reaches a Slack that answers after a minute.
     h.slack.respond_next(
@@ -131,7 +124,6 @@ async fn a_slack_call_that_never_answers_times_out_and_other_runs_carry_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_concurrent_events_are_all_acknowledged_and_carried_out() {
-    symflow_e2e::database::prefer_sqlite();
     const EVENTS: usize = 2_000;
     const IN_FLIGHT: usize = 256;
     let h = Arc::new(Harness::start("abuse", Setup::default()).await);
@@ -206,7 +198,6 @@ fn peak_rss_kib() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_click_acts_once_and_a_tampered_replay_is_refused() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("abuse", Setup::default()).await;
     let run = grant(&h, ALICE, "replay").await;
     let card = h.card(run).await;
@@ -292,7 +283,6 @@ fn edited_click(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approver_is_the_signed_payload_s_user_whatever_else_the_request_says() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("abuse", Setup::default()).await;
     let run = grant(&h, ALICE, "spoof").await;
     let card = h.card(run).await;
@@ -340,7 +330,6 @@ async fn an_approver_is_the_signed_payload_s_user_whatever_else_the_request_says
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nobody_from_another_workspace_can_act_on_a_run() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("abuse", Setup::default()).await;
     h.slack.add_user(
         FakeUser::new("UEVE", "eve")
@@ -366,7 +355,6 @@ async fn nobody_from_another_workspace_can_act_on_a_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_button_value_or_form_metadata_changes_nothing() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("abuse", Setup::default()).await;
     // Two pending requests; Bob clicks Approve on the card of the first, with the value of
     // the second.

@@ -30,7 +30,6 @@ fn uuid_of(value: &Value) -> Uuid {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_hashed_at_rest_and_missing_unknown_expired_or_revoked_ones_get_401() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("e2e", Setup::default()).await;
     let some_run = format!("/runs/{}", Uuid::new_v4());
 
@@ -59,21 +58,43 @@ async fn tokens_are_hashed_at_rest_and_missing_unknown_expired_or_revoked_ones_g
     assert_eq!(ok.body["error"], "not_found");
 
     // At rest: the hash, never the token.
-    let stored = h
-        .store()
-        .transaction(|tx| tx.list_api_tokens(DEFAULT_TENANT))
-        .unwrap();
+    let stored = h.read(|tx| tx.list_api_tokens(DEFAULT_TENANT));
     assert_eq!(stored.len(), 1);
     assert_eq!(
         stored[0].token_hash,
         symflow_server::api::tokens::hash_token(&token)
     );
-    let db = std::fs::read(h.data_dir.path().join(symflow_store::DATABASE_FILE_NAME)).unwrap();
-    let wal = std::fs::read(h.data_dir.path().join("symflow.db-wal")).unwrap_or_default();
-    for bytes in [&db, &wal] {
+    // Everything the database holds, as bytes: the SQLite files, or every row of the tables
+    // on PostgreSQL.
+    let held: Vec<Vec<u8>> = match h.database.url() {
+        None => vec![
+            std::fs::read(h.data_dir.path().join(symflow_store::DATABASE_FILE_NAME)).unwrap(),
+            std::fs::read(h.data_dir.path().join("symflow.db-wal")).unwrap_or_default(),
+        ],
+        Some(url) => symflow_e2e::blocking(|| {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            ["api_tokens", "api_events", "users", "events"]
+                .iter()
+                .map(|table| {
+                    let dump: Option<String> = client
+                        .query_one(
+                            &format!("SELECT string_agg(t::text, ' ') FROM {table} t"),
+                            &[],
+                        )
+                        .unwrap()
+                        .get(0);
+                    dump.unwrap_or_default().into_bytes()
+                })
+                .collect()
+        }),
+    };
+    assert!(held.iter().any(|bytes| bytes
+        .windows(stored[0].token_hash.len())
+        .any(|w| w == stored[0].token_hash.as_bytes())));
+    for bytes in &held {
         assert!(
             !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
-            "the token itself is not in the database files"
+            "the token itself is not in the database"
         );
     }
 
@@ -90,7 +111,8 @@ async fn tokens_are_hashed_at_rest_and_missing_unknown_expired_or_revoked_ones_g
         expired.body
     );
 
-    symflow_server::api::tokens::revoke(&h.store(), "ci").unwrap();
+    let store = h.store();
+    symflow_e2e::blocking(|| symflow_server::api::tokens::revoke(&store, "ci")).unwrap();
     let revoked = h.api(&token).get(&some_run).await;
     assert_eq!(revoked.status, 401);
     assert!(
@@ -105,7 +127,6 @@ async fn tokens_are_hashed_at_rest_and_missing_unknown_expired_or_revoked_ones_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_by_api_is_approved_in_slack_then_deescalated_by_api() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("e2e", Setup::default()).await;
     let api = h.api(&h.issue_token("ci", None));
 
@@ -188,7 +209,6 @@ async fn a_request_by_api_is_approved_in_slack_then_deescalated_by_api() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flow_that_does_not_allow_api_requests_refuses_with_403_and_says_why() {
-    symflow_e2e::database::prefer_sqlite();
     let mut h = Harness::start("e2e", Setup::default()).await;
     h.restart_with_config(|config| {
         let flow = config
@@ -218,7 +238,6 @@ async fn a_flow_that_does_not_allow_api_requests_refuses_with_403_and_says_why()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_are_refused_with_what_to_fix() {
-    symflow_e2e::database::prefer_sqlite();
     let h = Harness::start("e2e", Setup::default()).await;
     let api = h.api(&h.issue_token("ci", None));
 
@@ -290,7 +309,6 @@ async fn bad_requests_are_refused_with_what_to_fix() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accepted_api_request_survives_a_stop_right_after_the_answer() {
-    symflow_e2e::database::prefer_sqlite();
     let mut h = Harness::start("e2e", Setup::default()).await;
     let token = h.issue_token("ci", None);
     let accepted = h
@@ -312,7 +330,6 @@ async fn an_accepted_api_request_survives_a_stop_right_after_the_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_audit_event_reaches_the_http_receiver_and_the_file_across_failures_and_a_restart() {
-    symflow_e2e::database::prefer_sqlite();
     let mut h = Harness::start("e2e", Setup::default()).await;
     let receiver = Receiver::start().await;
     receiver.refuse_next(3);

@@ -27,7 +27,6 @@ fn schemathesis(args: &[String]) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_keeps_to_its_openapi_document() {
-    symflow_e2e::database::prefer_sqlite();
     let probe = schemathesis(&["--version".to_string()]);
     assert!(
         probe.status.success(),

@@ -84,7 +84,6 @@ async fn request(h: &Harness, user: &str, target: &str, duration: &str) -> Uuid 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_on_call_requester_is_approved_through_pagerduty_and_gets_the_okta_group() {
-    symflow_e2e::database::prefer_sqlite();
     let (h, services) = start().await;
     assert!(!services
         .okta_members("00g-admins")
@@ -135,7 +134,6 @@ async fn an_on_call_requester_is_approved_through_pagerduty_and_gets_the_okta_gr
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_membership_is_granted_on_approval_and_removed_at_expiry() {
-    symflow_e2e::database::prefer_sqlite();
     let (h, services) = start().await;
     let run = request(&h, BOBBY, "Okta Admins", "3s").await;
     h.wait_status(run, RunStatus::Pending).await;
@@ -155,15 +153,12 @@ async fn okta_membership_is_granted_on_approval_and_removed_at_expiry() {
     h.wait_message("#sym-audit", "bob@acme.com now has okta-admins")
         .await;
     // The Okta identity found by e-mail is kept for next time.
-    let identities = h
-        .store()
-        .transaction(|tx| {
-            let user = tx
-                .find_user_by_email(symflow_store::DEFAULT_TENANT, "bob@acme.com")?
-                .expect("bob is a symflow user");
-            tx.identities_of(user.id)
-        })
-        .expect("the store answers");
+    let identities = h.read(|tx| {
+        let user = tx
+            .find_user_by_email(symflow_store::DEFAULT_TENANT, "bob@acme.com")?
+            .expect("bob is a symflow user");
+        tx.identities_of(user.id)
+    });
     assert!(
         identities
             .iter()
@@ -206,7 +201,6 @@ async fn okta_membership_is_granted_on_approval_and_removed_at_expiry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_okta_refusal_errors_the_run_with_the_reason_in_the_error_channel() {
-    symflow_e2e::database::prefer_sqlite();
     let (h, services) = start().await;
     let run = request(&h, BOBBY, "Locked group", "1h").await;
     h.wait_status(run, RunStatus::Pending).await;

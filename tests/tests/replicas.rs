@@ -15,8 +15,10 @@ use symflow_e2e::cluster::{Cluster, Replica};
 use symflow_e2e::database::{BACKEND_VARIABLE, DATABASE_URL_VARIABLE};
 use symflow_e2e::{
     add_people, blocking, breakglass_fields, env, people::*, text_input, TestDatabase, BOT_TOKEN,
+    TEAM,
 };
 use symflow_engine::RunStatus;
+use symflow_slack_fake::requests::ButtonClick;
 use symflow_slack_fake::FakeSlack;
 use symflow_store::{Store, TimerState};
 
@@ -25,19 +27,29 @@ const RUNS_BEFORE: usize = 4;
 const RUNS_AFTER: usize = 3;
 /// The replicas' leases: how soon a dead replica's work is taken over.
 const LEASE_SECONDS: u64 = 3;
+/// Runs raced in the Approve/Deny test: which step wins varies from round to round.
+const RACE_ROUNDS: usize = 4;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_replicas_one_killed_mid_run_every_run_and_timer_happens_exactly_once() {
+/// A cluster of `count` replica processes over a fresh PostgreSQL schema, or `None` (the test
+/// is skipped, and says so) when no PostgreSQL is configured.
+struct Setup {
+    cluster: Cluster,
+    database_url: String,
+    logs: tempfile::TempDir,
+    _database: TestDatabase,
+}
+
+async fn start_replicas(count: usize) -> Option<Setup> {
     let Some(server_url) = std::env::var(DATABASE_URL_VARIABLE)
         .ok()
         .filter(|u| !u.is_empty())
     else {
         eprintln!("SKIPPED: needs PostgreSQL; set {DATABASE_URL_VARIABLE}");
-        return;
+        return None;
     };
     if std::env::var(BACKEND_VARIABLE).as_deref() == Ok("sqlite") {
         eprintln!("SKIPPED: {BACKEND_VARIABLE}=sqlite (this test is PostgreSQL's)");
-        return;
+        return None;
     }
     // Build the flows into the cache the replicas load from.
     tokio::task::spawn_blocking(|| env("e2e")).await.unwrap();
@@ -47,29 +59,44 @@ async fn three_replicas_one_killed_mid_run_every_run_and_timer_happens_exactly_o
     slack.require_token(BOT_TOKEN);
     add_people(&slack);
     let logs = tempfile::tempdir().unwrap();
-    let mut replicas: Vec<Replica> = (0..3)
-        .map(|i| {
-            Replica::start(
-                Path::new(env!("CARGO_BIN_EXE_replica")),
-                &database_url,
-                &slack.base_url(),
-                LEASE_SECONDS,
-                logs.path(),
-                i,
-            )
-        })
+    let mut replicas: Vec<Replica> = (0..count)
+        .map(|i| start_replica(&database_url, &slack, logs.path(), i))
         .collect();
     for replica in &mut replicas {
         replica.wait_listening().await;
     }
     let store = blocking(|| Store::open_url(&database_url)).expect("the store opens");
-    let cluster = Cluster {
-        replicas,
-        next: AtomicUsize::new(0),
-        http: reqwest::Client::new(),
-        slack,
-        store,
+    Some(Setup {
+        cluster: Cluster {
+            replicas,
+            next: AtomicUsize::new(0),
+            http: reqwest::Client::new(),
+            slack,
+            store,
+        },
+        database_url,
+        logs,
+        _database: database,
+    })
+}
+
+fn start_replica(database_url: &str, slack: &FakeSlack, logs: &Path, index: usize) -> Replica {
+    Replica::start(
+        Path::new(env!("CARGO_BIN_EXE_replica")),
+        database_url,
+        &slack.base_url(),
+        LEASE_SECONDS,
+        logs,
+        index,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_one_killed_mid_run_every_run_and_timer_happens_exactly_once() {
+    let Some(setup) = start_replicas(3).await else {
+        return;
     };
+    let cluster = setup.cluster;
 
     // Runs through all three replicas: granted for 8 s, so their expiry timers come due
     // around and after the kill.
@@ -192,5 +219,144 @@ async fn three_replicas_one_killed_mid_run_every_run_and_timer_happens_exactly_o
     });
     eprintln!("the cut-short run was resumed by another replica's timer: {resumed_by_timer}");
     drop(cluster);
-    drop(database);
+}
+
+/// Approve on one replica, Deny on another, at the same moment, and Slack's retry of the
+/// Approve on the third: the run is decided once, by whichever step committed first, and
+/// the other two change nothing (no second decision, no escalation after a denial).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_and_deny_at_once_on_two_replicas_and_a_retry_on_the_third_decide_once() {
+    let Some(setup) = start_replicas(3).await else {
+        return;
+    };
+    let cluster = setup.cluster;
+    for round in 0..RACE_ROUNDS {
+        let run = cluster
+            .request(
+                "breakglass",
+                &breakglass_fields(&format!("race {round}"), "1h"),
+                None,
+            )
+            .await;
+        let posted = cluster
+            .wait_run(run, "posted", |r| !r.messages.is_empty())
+            .await;
+        let card = &posted.messages[0];
+        let click = |user: &str, action: &str| {
+            ButtonClick::on_message(TEAM, user, &card.channel, &card.ts, action)
+                .value(&run.to_string())
+                .block_id("symflow_actions")
+                .request()
+        };
+        let approve = click(BOB, "symflow_approve");
+        let deny = click(ADMIN, "symflow_deny");
+        let (approved, denied, retried) = tokio::join!(
+            cluster.post_to(0, "/slack/interactivity", &approve),
+            cluster.post_to(1, "/slack/interactivity", &deny),
+            cluster.post_to(2, "/slack/interactivity", &approve),
+        );
+        for (what, answer) in [("approve", approved), ("deny", denied), ("retry", retried)] {
+            assert_eq!(
+                answer.map(|(status, _)| status),
+                Some(200),
+                "{what} acknowledged"
+            );
+        }
+
+        let decided = cluster
+            .wait_run(run, "decided", |r| {
+                matches!(r.status, RunStatus::Escalated | RunStatus::Denied)
+            })
+            .await;
+        cluster.wait_outbox_drained().await;
+        let (approvals, denials) = (cluster.count(run, "approve"), cluster.count(run, "deny"));
+        assert_eq!(
+            approvals + denials,
+            1,
+            "round {round}: one decision (approve {approvals}, deny {denials})"
+        );
+        let escalations = cluster.count(run, "escalate");
+        match cluster.run(run).expect("the run").status {
+            RunStatus::Escalated => assert_eq!((approvals, escalations), (1, 1)),
+            RunStatus::Denied => assert_eq!((denials, escalations), (1, 0)),
+            other => panic!("round {round}: the decided run moved on to {other:?}"),
+        }
+        eprintln!("round {round}: {:?}", decided.status);
+    }
+    let report = blocking(|| cluster.store.integrity_check()).expect("the check runs");
+    assert!(report.is_ok(), "integrity: {:?}", report.problems);
+}
+
+/// A replica dies while carrying out an expiry it claimed (the strategy's deescalate is in
+/// the middle of its call); no other replica is up then. A replica started afterwards takes
+/// the call over once its lease lapses (the run's resume timer), and the access is removed
+/// exactly once: one deescalate event, one expiry DM. The strategy's own deescalate code ran
+/// one and a half times (at-least-once, as after a crash; strategies must be idempotent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiry_claimed_by_a_replica_that_dies_is_taken_over_once() {
+    let Some(setup) = start_replicas(2).await else {
+        return;
+    };
+    let mut cluster = setup.cluster;
+    // "slow revoke" makes the e2e strategy's deescalate take 3 s (breakglass_strategy.py).
+    let run = cluster
+        .request("breakglass", &breakglass_fields("slow revoke", "3s"), None)
+        .await;
+    cluster.approve(run).await;
+    cluster
+        .wait_run(run, "escalated", |r| r.status == RunStatus::Escalated)
+        .await;
+    // Only replica 0 is left to claim the expiry.
+    cluster.replicas[1].kill();
+    cluster
+        .wait_run(run, "deescalating", |r| r.in_flight.is_some())
+        .await;
+    // Firing the expiry started the deescalate call on replica 0; the call's claim is its
+    // resume timer, due when the in-flight lease lapses.
+    let during = cluster.read(|tx| tx.timers_for_run(run));
+    let expiry = during
+        .iter()
+        .find(|t| t.kind == "deescalate")
+        .expect("an expiry timer");
+    assert_eq!(expiry.state, TimerState::Done, "{during:?}");
+    let claim = during
+        .iter()
+        .find(|t| {
+            t.kind == symflow_server::replicas::RESUME_TIMER_KIND && t.state == TimerState::Pending
+        })
+        .expect("the call in flight holds a resume timer")
+        .id;
+    cluster.replicas[0].kill();
+
+    let mut successor = start_replica(&setup.database_url, &cluster.slack, setup.logs.path(), 2);
+    successor.wait_listening().await;
+    cluster.replicas.push(successor);
+    let ended = cluster
+        .wait_run(run, "deescalated", |r| r.status == RunStatus::Deescalated)
+        .await;
+    assert_eq!(ended.step_outputs["deescalate"]["revoked"], "alice@prod-db");
+    assert_eq!(cluster.count(run, "deescalate"), 1, "one deescalate event");
+    let timers = cluster.read(|tx| tx.timers_for_run(run));
+    assert!(
+        timers
+            .iter()
+            .all(|t| matches!(t.state, TimerState::Done | TimerState::Cancelled)),
+        "no timer left behind: {timers:?}"
+    );
+    let taken_over = timers.iter().find(|t| t.id == claim).expect("the claim");
+    assert_eq!(
+        (taken_over.state, taken_over.attempts),
+        (TimerState::Done, 1),
+        "the successor fired the dead replica's claim once: {timers:?}"
+    );
+    let ended_dms = cluster
+        .slack
+        .messages_in(&FakeSlack::dm_channel_id(ALICE))
+        .into_iter()
+        .filter(|m| m.visible_text().contains("has ended"))
+        .count();
+    assert_eq!(ended_dms, 1, "one expiry DM");
+    cluster.wait_outbox_drained().await;
+    let report = blocking(|| cluster.store.integrity_check()).expect("the check runs");
+    assert!(report.is_ok(), "integrity: {:?}", report.problems);
 }

@@ -236,7 +236,8 @@ impl Server {
 }
 
 impl App {
-    /// Runs cut short by a stop (a flow call in flight, inputs queued) carry on.
+    /// Runs cut short by a stop (a flow call in flight, inputs queued) carry on, and on SQLite
+    /// the timers and outbox items the stopped server had claimed are handed out again at once.
     ///
     /// On PostgreSQL this does nothing: other replicas may be driving those runs right now, so
     /// a run cut short is resumed by its resume timer once its flow call's lease runs out
@@ -247,6 +248,24 @@ impl App {
     ) -> anyhow::Result<()> {
         if matches!(self.store.backend(), Backend::Postgres(_)) {
             return Ok(());
+        }
+        // One process owns a SQLite store, so whatever it had claimed before this start (a
+        // timer firing, an outbox item being carried out) was claimed by a process that is gone:
+        // hand those out again now rather than after their leases (an expiry would otherwise
+        // wait out a timer lease, two minutes by default, before access is removed).
+        let (timers, items) = self
+            .store
+            .transaction_async(|tx| -> symflow_store::Result<_> {
+                let now = symflow_store::now_ms();
+                Ok((tx.end_timer_leases(now)?, tx.end_outbox_leases(now)?))
+            })
+            .await?;
+        if timers + items > 0 {
+            tracing::info!(
+                timers,
+                items,
+                "taking back what symflow had claimed when it stopped"
+            );
         }
         let runs = self
             .store

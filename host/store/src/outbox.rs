@@ -127,4 +127,9 @@ pub trait Outbox {
     fn mark_outbox_failed(&mut self, id: OutboxItemId, error: &str) -> Result<bool>;
 
     fn get_outbox_item(&mut self, id: OutboxItemId) -> Result<Option<OutboxItem>>;
+
+    /// Ends the lease of every claimed item at `now_ms`, making it claimable at once; returns
+    /// how many. Only for a holder known to be dead (see
+    /// [`crate::TimerQueue::end_timer_leases`]).
+    fn end_outbox_leases(&mut self, now_ms: i64) -> Result<u64>;
 }

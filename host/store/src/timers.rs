@@ -108,4 +108,9 @@ pub trait TimerQueue {
     /// pending timer's due time or a claim's lease expiry), if any: how long a scheduler may
     /// sleep, unless a new timer is scheduled meanwhile.
     fn next_claimable_timer_at(&mut self) -> Result<Option<i64>>;
+
+    /// Ends the lease of every claimed timer at `now_ms`, making it claimable at once; returns
+    /// how many. Only for a holder known to be dead: a server restarting on a database no other
+    /// process uses (SQLite) need not wait out the leases of its own previous life.
+    fn end_timer_leases(&mut self, now_ms: i64) -> Result<u64>;
 }

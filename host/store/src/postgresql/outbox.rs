@@ -141,4 +141,12 @@ impl Outbox for PostgresTransaction<'_> {
             .map(|row| outbox_item_from_row(&row))
             .transpose()
     }
+
+    fn end_outbox_leases(&mut self, now_ms: i64) -> Result<u64> {
+        Ok(self.tx.execute(
+            "UPDATE outbox SET lease_expires_at = $1 \
+             WHERE state = 'claimed' AND lease_expires_at > $1",
+            &[&now_ms],
+        )?)
+    }
 }

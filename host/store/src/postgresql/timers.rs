@@ -134,4 +134,12 @@ impl TimerQueue for PostgresTransaction<'_> {
             )?
             .try_get(0)?)
     }
+
+    fn end_timer_leases(&mut self, now_ms: i64) -> Result<u64> {
+        Ok(self.tx.execute(
+            "UPDATE timers SET lease_expires_at = $1 \
+             WHERE state = 'claimed' AND lease_expires_at > $1",
+            &[&now_ms],
+        )?)
+    }
 }

@@ -146,4 +146,15 @@ impl Outbox for SqliteTransaction<'_> {
             .query_row([id.0], outbox_item_from_row)
             .optional()?)
     }
+
+    fn end_outbox_leases(&mut self, now_ms: i64) -> Result<u64> {
+        let ended = self
+            .connection
+            .prepare_cached(
+                "UPDATE outbox SET lease_expires_at = ?1 \
+                 WHERE state = 'claimed' AND lease_expires_at > ?1",
+            )?
+            .execute([now_ms])?;
+        Ok(ended as u64)
+    }
 }

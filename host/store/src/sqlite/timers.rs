@@ -134,4 +134,15 @@ impl TimerQueue for SqliteTransaction<'_> {
             )?
             .query_row([], |row| row.get(0))?)
     }
+
+    fn end_timer_leases(&mut self, now_ms: i64) -> Result<u64> {
+        let ended = self
+            .connection
+            .prepare_cached(
+                "UPDATE timers SET lease_expires_at = ?1 \
+                 WHERE state = 'claimed' AND lease_expires_at > ?1",
+            )?
+            .execute([now_ms])?;
+        Ok(ended as u64)
+    }
 }

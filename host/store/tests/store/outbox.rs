@@ -68,6 +68,32 @@ fn an_item_claimed_by_a_process_that_died_is_claimed_again_after_restart() {
 }
 
 #[test]
+fn ending_the_leases_of_a_dead_holder_makes_its_items_claimable_at_once() {
+    let (_dir, store) = new_store();
+    let id = store
+        .transaction(|tx| tx.enqueue_outbox(&effect(None, "slack.post")))
+        .unwrap();
+    let now = symflow_store::now_ms();
+    assert_eq!(claim(&store, now), [id]);
+    assert_eq!(claim(&store, now + 10), [], "held by its lease");
+    assert_eq!(
+        store
+            .transaction(|tx| tx.end_outbox_leases(now + 10))
+            .unwrap(),
+        1
+    );
+    assert_eq!(claim(&store, now + 10), [id], "claimable again at once");
+    assert!(store.transaction(|tx| tx.mark_outbox_done(id)).unwrap());
+    assert_eq!(
+        store
+            .transaction(|tx| tx.end_outbox_leases(now + 10))
+            .unwrap(),
+        0,
+        "a finished item has no lease to end"
+    );
+}
+
+#[test]
 fn a_failed_attempt_is_retried_later_and_can_be_given_up() {
     let (_dir, store) = new_store();
     let id = store

@@ -110,6 +110,32 @@ fn a_claim_never_completed_is_claimable_again_after_its_lease() {
 }
 
 #[test]
+fn ending_the_leases_of_a_dead_holder_makes_its_claims_claimable_at_once() {
+    let (_dir, store) = new_store();
+    let run = run(&store, "approval_demo");
+    let held = store
+        .transaction(|tx| tx.schedule_timer(&timer(&run, "deescalate", 0)))
+        .unwrap();
+    let later = store
+        .transaction(|tx| tx.schedule_timer(&timer(&run, "remind", 5_000)))
+        .unwrap();
+    assert_eq!(claim(&store, 10, 10), [held]);
+    assert_eq!(claim(&store, 20, 10), [], "held by its lease");
+    let ended = store.transaction(|tx| tx.end_timer_leases(20)).unwrap();
+    assert_eq!(ended, 1, "only the claimed timer had a lease");
+    assert_eq!(claim(&store, 20, 10), [held], "claimable again at once");
+    assert_eq!(
+        store
+            .transaction(|tx| tx.get_timer(later))
+            .unwrap()
+            .unwrap()
+            .state,
+        TimerState::Pending,
+        "a timer not yet due is left alone"
+    );
+}
+
+#[test]
 fn a_crash_after_claim_fires_the_timer_again_after_restart() {
     let (dir, store) = new_store();
     let run = run(&store, "approval_demo");

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from sym.sdk.strategies import AccessStrategy
 from sym.sdk.templates import ApprovalTemplateStep, get_step_output
 
@@ -16,5 +18,10 @@ class BreakGlassStrategy(AccessStrategy):
         }
 
     def deescalate(self, target_id, event):
+        if event.payload.fields.get("reason") == "slow revoke":
+            # Long enough for the replica test to kill the replica in the middle of it.
+            until = datetime.now() + timedelta(seconds=3)
+            while datetime.now() < until:
+                pass
         escalated = get_step_output(ApprovalTemplateStep.ESCALATE)
         return {"revoked": escalated.get("grant") if escalated else None}
