@@ -413,3 +413,23 @@ async fn a_tampered_button_value_or_form_metadata_changes_nothing() {
     assert_eq!(h.post("/slack/interactivity", &submit).await.0, 200);
     h.wait_status(modal.run_id(), RunStatus::Pending).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_cannot_reply_in_the_thread_of_another_flows_run() {
+    let h = Harness::start("abuse", Setup::default()).await;
+    let victim = grant(&h, ALICE, "someone else's request").await;
+    let (_, card_ts) = h.card(victim).await;
+    let hijack = misbehave(&h, BOB, &format!("thread:{victim}")).await;
+    failed_with(&h, hijack, "belongs to another flow").await;
+    let replies: Vec<_> = h
+        .slack
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.str_arg("thread_ts") == Some(card_ts.as_str()))
+        .collect();
+    assert!(
+        replies.is_empty(),
+        "nothing posted in the other run's thread: {replies:?}"
+    );
+    others_still_work(&h).await;
+}

@@ -65,17 +65,26 @@ fn target_option(modal: &OpenModal, label: &str) -> String {
 
 /// `user` requests `okta-access` to the target labelled `target` for `duration`.
 async fn request(h: &Harness, user: &str, target: &str, duration: &str) -> Uuid {
+    request_with(h, user, target, duration, &[]).await
+}
+
+/// [`request`] with more fields filled in.
+async fn request_with(
+    h: &Harness,
+    user: &str,
+    target: &str,
+    duration: &str,
+    more: &[(&str, serde_json::Value)],
+) -> Uuid {
     let modal = h.open_request_modal(user, "okta-access").await;
     let target = target_option(&modal, target);
-    let submit = h.submission(
-        user,
-        &modal,
-        &[
-            ("target_id", inputs::static_select(&target)),
-            ("reason", text_input("incident follow-up")),
-            ("duration", inputs::static_select(duration)),
-        ],
-    );
+    let mut fields = vec![
+        ("target_id", inputs::static_select(&target)),
+        ("reason", text_input("incident follow-up")),
+        ("duration", inputs::static_select(duration)),
+    ];
+    fields.extend(more.iter().cloned());
+    let submit = h.submission(user, &modal, &fields);
     let (status, body) = h.post("/slack/interactivity", &submit).await;
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains("errors"), "the fields are valid: {body}");
@@ -232,5 +241,37 @@ async fn an_okta_refusal_errors_the_run_with_the_reason_in_the_error_channel() {
         errored,
         ["escalate"],
         "the audit trail records the failed escalate"
+    );
+}
+
+/// A target whose `group_id` is bound to a prompt field (`field_bindings`) and not set in
+/// its settings: the group the requester named is the one granted and taken back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_bound_target_setting_comes_from_the_request() {
+    let (h, services) = start().await;
+    let run = request_with(
+        &h,
+        BOBBY,
+        "Any Okta group",
+        "3s",
+        &[("group_id", text_input("00g-admins"))],
+    )
+    .await;
+    h.wait_status(run, RunStatus::Pending).await;
+    assert_eq!(h.click(ALICE, run, "symflow_approve").await, 200);
+    let escalated = h.wait_status(run, RunStatus::Escalated).await;
+    assert!(
+        services
+            .okta_members("00g-admins")
+            .contains(&"00u-bob".to_string()),
+        "the requested group was granted: {:?}",
+        escalated.errors
+    );
+    h.wait_status(run, RunStatus::Deescalated).await;
+    assert!(
+        !services
+            .okta_members("00g-admins")
+            .contains(&"00u-bob".to_string()),
+        "and taken back at expiry"
     );
 }

@@ -219,6 +219,7 @@ impl CapabilityFactory {
                 handle: self.handle.clone(),
                 store: self.store.clone(),
                 run_id: run.and_then(|r| Uuid::parse_str(&r.id).ok()),
+                flow: flow.map(|f| f.name().to_string()),
             }) as Arc<dyn SlackCapability>
         });
         let symflow = Arc::new(SymflowDirectory {
@@ -271,6 +272,8 @@ struct SlackForFlow {
     handle: Handle,
     store: Store,
     run_id: Option<Uuid>,
+    /// The flow the event belongs to: it may reply in the threads of its own runs only.
+    flow: Option<String>,
 }
 
 impl SlackForFlow {
@@ -339,6 +342,15 @@ impl SlackCapability for SlackForFlow {
             .transaction(|tx| tx.get_run(id))
             .map_err(|e| store_error("slack", e))?
             .ok_or_else(|| not_found("slack", format!("no run {run_id}")))?;
+        if Some(id) != self.run_id && self.flow.as_deref() != Some(record.flow.as_str()) {
+            return Err(CapabilityError {
+                capability: "slack".into(),
+                code: "refused".into(),
+                message: format!(
+                    "run {id} belongs to another flow; a flow may reply only in its own runs' threads"
+                ),
+            });
+        }
         let run = Run::from_json(&record.state_json).map_err(|e| store_error("slack", e))?;
         let card = run.messages.first().ok_or_else(|| {
             not_found("slack", "this request has no Slack message to reply to yet")

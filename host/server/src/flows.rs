@@ -28,6 +28,9 @@ pub struct RuntimeFlow {
     pub integrations: BTreeMap<String, types::Integration>,
     /// `strategy.type` when the flow grants access.
     pub strategy_type: Option<String>,
+    /// Each strategy target's `field_bindings`, by target name: the settings a request fills
+    /// in from its prompt fields of the same name (spec §2.6).
+    pub field_bindings: BTreeMap<String, Vec<String>>,
 }
 
 impl RuntimeFlow {
@@ -101,6 +104,16 @@ impl Flows {
                     .strategy
                     .as_ref()
                     .map(|s| s.strategy.strategy_type.clone()),
+                field_bindings: resolved
+                    .strategy
+                    .as_ref()
+                    .map(|s| {
+                        s.targets
+                            .iter()
+                            .map(|t| (t.name.clone(), t.field_bindings.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 info,
             };
             by_name.insert(flow.name.clone(), Arc::new(runtime));

@@ -63,7 +63,7 @@ fn access_request(
         .clone()
         .or_else(|| run.target_id.clone())
         .unwrap_or_default();
-    let target = target_spec(flow, &target_id).ok_or_else(|| {
+    let target = target_spec(flow, &target_id, &run.fields).ok_or_else(|| {
         FlowError::new(
             ErrorKind::Sandbox,
             format!(
@@ -122,16 +122,30 @@ fn stored_identity(
         .map(|i| i.user_id)
 }
 
-/// The flow's target `target_id` with its text settings.
-fn target_spec(flow: &RuntimeFlow, target_id: &str) -> Option<TargetSpec> {
+/// The flow's target `target_id` with its text settings, those named in its `field_bindings`
+/// taken from the request's prompt fields of the same name when the requester filled them.
+fn target_spec(
+    flow: &RuntimeFlow,
+    target_id: &str,
+    fields: &Map<String, Value>,
+) -> Option<TargetSpec> {
     let strategy = flow.info.strategy.as_ref()?;
     let target = strategy
         .targets
         .iter()
         .find(|t| t.id == target_id || t.name == target_id)
         .or_else(|| (strategy.targets.len() == 1).then(|| &strategy.targets[0]))?;
-    let settings: Map<String, Value> =
+    let mut settings: Map<String, Value> =
         serde_json::from_str(&target.settings_json).unwrap_or_default();
+    for name in flow.field_bindings.get(&target.name).into_iter().flatten() {
+        let bound = match fields.get(name) {
+            Some(Value::String(text)) if !text.trim().is_empty() => text.clone(),
+            Some(Value::Number(number)) => number.to_string(),
+            Some(Value::Bool(flag)) => flag.to_string(),
+            _ => continue,
+        };
+        settings.insert(name.clone(), Value::String(bound));
+    }
     Some(TargetSpec {
         name: target.name.clone(),
         target_type: target.target_type.clone(),

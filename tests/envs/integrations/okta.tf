@@ -18,11 +18,20 @@ resource "sym_target" "locked" {
   }
 }
 
+# The group is the requester's to name: `field_bindings` fills settings.group_id from the
+# request's `group_id` prompt field.
+resource "sym_target" "any_group" {
+  type           = "okta_group"
+  name           = "okta-any-group"
+  label          = "Any Okta group"
+  field_bindings = ["group_id"]
+}
+
 resource "sym_strategy" "okta" {
   type           = "okta"
   name           = "okta"
   integration_id = sym_integration.okta.id
-  targets        = [sym_target.admins.id, sym_target.locked.id]
+  targets        = [sym_target.admins.id, sym_target.locked.id, sym_target.any_group.id]
 }
 
 resource "sym_flow" "okta_access" {
@@ -52,6 +61,13 @@ resource "sym_flow" "okta_access" {
       type           = "duration"
       allowed_values = ["3s", "1h"]
       required       = true
+    }
+
+    prompt_field {
+      name     = "group_id"
+      label    = "Okta group id (for \"Any Okta group\")"
+      type     = "string"
+      required = false
     }
   }
 }

@@ -1,4 +1,6 @@
+from sym.sdk._internal import host
 from sym.sdk.annotations import hook, reducer
+from sym.sdk.exceptions.slack import SlackError
 from sym.sdk.integrations import slack
 from sym.sdk.notifications import Notification
 from sym.sdk.request_permission import PermissionLevel, RequestPermission
@@ -33,4 +35,9 @@ def on_request(event):
             pass
     if mode == "slow-slack":
         slack.users_in_channel("#slow")
+    if mode.startswith("thread:"):
+        # Below the SDK (which always names the event's own run), and around the build's
+        # import check: the raw capability, asked to reply in another flow's run's thread.
+        raw = __import__("wit_world.imports.slack", fromlist=["send_thread_message"])
+        host.call(SlackError, raw.send_thread_message, mode[len("thread:"):], "hijacked")
     return None
