@@ -165,7 +165,10 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        let built = artifacts();
+        // The build runs componentize-py under its own runtime: not on this one's threads.
+        let built = tokio::task::spawn_blocking(artifacts)
+            .await
+            .expect("spin build does not panic");
         let slack = FakeSlack::start().await;
         slack.set_team(TEAM, "symflow");
         slack.require_token(BOT_TOKEN);

@@ -42,6 +42,7 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
                 Effect::CallFlow { call, event } => {
                     let result = flow_call::call(
                         tenant,
+                        &ctx.store,
                         flow,
                         &ctx.slack_api_base,
                         &record.run,

@@ -6,6 +6,7 @@
 //! | `<tenant>/run/<id>` | one run: its engine state, where its Slack conversation is, its audit trail |
 //! | `<tenant>/timers` | every pending timer of the tenant (access expiry, notification timeouts) |
 //! | `<tenant>/user/<team>/<slack user>` | who a Slack user is to symflow |
+//! | `<tenant>/identity/<email>` | the user's identities in other services (written by the capabilities component's `persist_user_identity`, [`crate::identities`]) |
 //!
 //! Spin's key-value interface has no transactions: one run is written by one request at a
 //! time in practice (Slack serialises a person's clicks), and a lost race between two people
@@ -49,7 +50,7 @@ impl State {
             .map_err(|e| format!("symflow cannot open Spin's default key-value store ({e}). Add `key_value_stores = [\"default\"]` to the component in spin.toml."))
     }
 
-    fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, String> {
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, String> {
         match self.store.get(key) {
             Ok(Some(bytes)) => serde_json::from_slice(&bytes)
                 .map(Some)

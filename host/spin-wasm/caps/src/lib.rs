@@ -18,6 +18,7 @@ mod bindings {
     });
 }
 
+mod identities;
 mod outbound;
 
 use std::cell::RefCell;
@@ -376,7 +377,18 @@ impl store::Guest for Capabilities {
 
 impl users::Guest for Capabilities {
     fn get_or_create_user_by_email(email: String) -> Result<User, CapabilityError> {
-        granted("users")?;
+        let ctx = granted("users")?;
+        let identities = kv()
+            .ok()
+            .and_then(|store| identities::read(&store, &identities::key(&ctx.tenant, &email)).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| UserIdentity {
+                service: i.service,
+                service_id: i.service_id,
+                user_id: i.user_id,
+            })
+            .collect();
         let digest = hex::encode(
             &Sha256::digest(format!("email:{}", email.to_lowercase()).as_bytes())[..16],
         );
@@ -395,19 +407,47 @@ impl users::Guest for Capabilities {
             first_name: String::new(),
             last_name: String::new(),
             role: UserRole::Member,
-            identities: Vec::new(),
+            identities,
         })
     }
 
     fn persist_user_identity(
-        _email: String,
+        email: String,
         identity: UserIdentity,
     ) -> Result<UserIdentity, CapabilityError> {
-        granted("users")?;
-        Err(not_supported(
-            "users",
-            &format!("persisting a {} identity", identity.service),
-        ))
+        let ctx = granted("users")?;
+        if email.trim().is_empty() || !email.contains('@') {
+            return Err(error(
+                "users",
+                "invalid-email",
+                format!("persist_user_identity needs the user's e-mail address, not {email:?}"),
+            ));
+        }
+        if identity.service.is_empty() || identity.user_id.is_empty() {
+            return Err(error(
+                "users",
+                "invalid-identity",
+                "an identity needs a service and a user id",
+            ));
+        }
+        let store = kv().map_err(|e| error("users", &e.code, e.message))?;
+        let key = identities::key(&ctx.tenant, &email);
+        let stored =
+            identities::read(&store, &key).map_err(|e| error("users", "unavailable", e))?;
+        let updated = identities::with(
+            stored,
+            identities::StoredIdentity {
+                service: identity.service.clone(),
+                service_id: identity.service_id.clone(),
+                user_id: identity.user_id.clone(),
+            },
+        )
+        .map_err(|e| error("users", "too-many-identities", e))?;
+        let bytes = serde_json::to_vec(&updated).expect("identities serialise");
+        store
+            .set(&key, &bytes)
+            .map_err(|e| error("users", "unavailable", format!("writing {key}: {e}")))?;
+        Ok(identity)
     }
 
     fn get_event_count(

@@ -130,7 +130,9 @@ struct Lease<'pool> {
 
 impl Lease<'_> {
     fn client(&mut self) -> &mut Client {
-        self.client.as_mut().expect("a lease holds its client until dropped")
+        self.client
+            .as_mut()
+            .expect("a lease holds its client until dropped")
     }
 }
 

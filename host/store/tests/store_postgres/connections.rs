@@ -85,7 +85,11 @@ fn a_flood_of_transactions_queues_for_the_replicas_connections() {
     flooding.store(false, Ordering::SeqCst);
     watcher.join().unwrap();
 
-    let last = format!("flood-{}-{}@example.com", THREADS - 1, TRANSACTIONS_PER_THREAD - 1);
+    let last = format!(
+        "flood-{}-{}@example.com",
+        THREADS - 1,
+        TRANSACTIONS_PER_THREAD - 1
+    );
     assert!(store
         .transaction(|tx| tx.find_user_by_email(DEFAULT_TENANT, &last))
         .unwrap()
