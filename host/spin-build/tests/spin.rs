@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use spin_host::{Shared, SpinHost};
-use symflow_engine::{Run, RunStatus};
+use symflow_engine::{Run, RunStatus, Step};
 use symflow_slack_fake::requests::{
     inputs, ButtonClick, SlackRequest, SlashCommand, ViewSubmission,
 };
@@ -32,6 +32,7 @@ const TICK_TOKEN: &str = "spin-test-tick-token";
 const TEAM: &str = "T01SYMFLOW";
 const ALICE: &str = "UALICE";
 const BOB: &str = "UBOB";
+const CAROL: &str = "UCAROL";
 
 fn target_dir() -> PathBuf {
     std::env::var("CARGO_TARGET_DIR")
@@ -180,6 +181,11 @@ impl Harness {
         slack.add_user(
             FakeUser::new(BOB, "bob")
                 .email("bob@example.com")
+                .team(TEAM),
+        );
+        slack.add_user(
+            FakeUser::new(CAROL, "carol")
+                .email("carol@example.com")
                 .team(TEAM),
         );
         let kv = Arc::new(Mutex::new(BTreeMap::new()));
@@ -535,6 +541,80 @@ async fn a_request_goes_from_slash_command_to_expiry_under_spin() {
         "{:?}",
         run.step_outputs
     );
+}
+
+/// Spin's key-value store has no compare-and-swap: the run's version check must keep two
+/// approvers clicking the same card at once from both acting (escalating twice, or one
+/// request's write undoing the other's), and two runs approved at once must both keep their
+/// expiry timer (one key holds every timer of the tenant).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simultaneous_clicks_do_not_lose_an_update_under_spin() {
+    let h = Harness::start().await;
+    let first = h.request_access(ALICE, "first").await;
+    let second = h.request_access(CAROL, "second").await;
+
+    // Bob and Carol approve Alice's request at the same instant; Bob approves Carol's too.
+    tokio::join!(
+        h.approve(BOB, &first),
+        h.approve(CAROL, &first),
+        h.approve(BOB, &second)
+    );
+
+    let run = h.run(&first.run_id);
+    assert_eq!(run.status, RunStatus::Escalated, "{run:?}");
+    let approvals = run
+        .history
+        .iter()
+        .filter(|s| s.event == Step::Approve)
+        .count();
+    assert_eq!(approvals, 1, "one approval is recorded: {:?}", run.history);
+    let escalations = run
+        .history
+        .iter()
+        .filter(|s| s.event == Step::Escalate)
+        .count();
+    assert_eq!(escalations, 1, "access was granted once: {:?}", run.history);
+    assert_eq!(h.run(&second.run_id).status, RunStatus::Escalated);
+    let granted: Vec<String> = h
+        .slack
+        .messages_in("#sym-audit")
+        .into_iter()
+        .map(|m| m.text)
+        .filter(|t| t.contains("was granted access"))
+        .collect();
+    assert_eq!(
+        granted.len(),
+        2,
+        "after_escalate ran once per run: {granted:?}"
+    );
+
+    // Both expiry timers are kept, and both runs end on time.
+    let timers = h.kv_json("flows/timers").expect("timers are stored");
+    let mut timer_runs: Vec<&str> = timers
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|t| t["run_id"].as_str())
+        .collect();
+    timer_runs.sort();
+    let mut expected = vec![first.run_id.as_str(), second.run_id.as_str()];
+    expected.sort();
+    assert_eq!(timer_runs, expected, "{timers}");
+    h.advance(Duration::from_secs(31 * 60));
+    assert_eq!(h.tick(TICK_TOKEN).await.0, 200);
+    for card in [&first, &second] {
+        let run = h.run(&card.run_id);
+        assert_eq!(run.status, RunStatus::Deescalated, "{run:?}");
+        assert_eq!(
+            run.history
+                .iter()
+                .filter(|s| s.event == Step::Deescalate)
+                .count(),
+            1,
+            "{:?}",
+            run.history
+        );
+    }
 }
 
 /// The function lines of one `interface { ... }` body, without comments or blank lines.

@@ -8,10 +8,15 @@
 //! | `<tenant>/user/<team>/<slack user>` | who a Slack user is to symflow |
 //! | `<tenant>/identity/<email>` | the user's identities in other services (written by the capabilities component's `persist_user_identity`, [`crate::identities`]) |
 //!
-//! Spin's key-value interface has no transactions: one run is written by one request at a
-//! time in practice (Slack serialises a person's clicks), and a lost race between two people
-//! clicking the same card at the same instant is the documented gap (`docs/spin.md`).
-
+//! Spin's key-value interface (`fermyon:spin/key-value`, the one every Spin host and hosted
+//! platform provides to a P2 component) has no transactions and no compare-and-swap. Two
+//! requests about one run (two approvers clicking the same card at once) are kept from losing
+//! an update by a version check: every stored run carries `version`, bumped on each write, and
+//! a write whose version is not the one it read is refused ([`SaveError::Conflict`]); the
+//! driver then re-reads the run and feeds its input again (the engine sees the other request's
+//! decision). Read-check-write is two calls, not one atomic step: the check closes the race
+//! down to the instant between them (see docs/spin.md, "Concurrent requests").
+//!
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 use spin_sdk::key_value::Store;
@@ -37,6 +42,45 @@ pub struct RunRecord {
     /// The run's audit events (spec's event log), oldest first.
     #[serde(default)]
     pub audit: Vec<Value>,
+    /// Bumped on every write; a write must start from the version stored (see above).
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// Why a run was not written.
+#[derive(Debug)]
+pub enum SaveError {
+    /// Another request wrote the run since this one read it.
+    Conflict {
+        stored: u64,
+        read: u64,
+    },
+    Failed(String),
+}
+
+impl From<String> for SaveError {
+    fn from(e: String) -> Self {
+        SaveError::Failed(e)
+    }
+}
+
+impl std::fmt::Display for SaveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SaveError::Conflict { stored, read } => write!(
+                f,
+                "another request changed the run at the same moment (stored version {stored}, this request read {read})"
+            ),
+            SaveError::Failed(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Only the version of a stored run (the rest is skipped, not parsed into a run).
+#[derive(Deserialize)]
+struct StoredVersion {
+    #[serde(default)]
+    version: u64,
 }
 
 pub struct State {
@@ -71,8 +115,34 @@ impl State {
         self.get(&format!("{tenant}/run/{id}"))
     }
 
-    pub fn save_run(&self, tenant: &str, record: &RunRecord) -> Result<(), String> {
-        self.set(&format!("{tenant}/run/{}", record.run.id), record)
+    /// Writes `record` if the stored run is still the version it was read at, and bumps its
+    /// version.
+    pub fn save_run(&self, tenant: &str, record: &mut RunRecord) -> Result<(), SaveError> {
+        let key = format!("{tenant}/run/{}", record.run.id);
+        let stored = self
+            .get::<StoredVersion>(&key)?
+            .map(|v| v.version)
+            .unwrap_or(0);
+        if stored != record.version {
+            return Err(SaveError::Conflict {
+                stored,
+                read: record.version,
+            });
+        }
+        record.version += 1;
+        self.set(&key, record).map_err(SaveError::Failed)
+    }
+
+    /// Writes `record` over whatever is stored (after a conflict this request cannot redo:
+    /// it already called the flow or Slack, and what it did must not be forgotten).
+    pub fn overwrite_run(&self, tenant: &str, record: &mut RunRecord) -> Result<(), String> {
+        let key = format!("{tenant}/run/{}", record.run.id);
+        let stored = self
+            .get::<StoredVersion>(&key)?
+            .map(|v| v.version)
+            .unwrap_or(0);
+        record.version = stored.max(record.version) + 1;
+        self.set(&key, record)
     }
 
     pub fn timers(&self, tenant: &str) -> Result<Vec<Timer>, String> {
