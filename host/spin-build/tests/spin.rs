@@ -202,6 +202,7 @@ impl Harness {
         ]);
         let shared = Shared {
             kv: kv.clone(),
+            read_gate: Default::default(),
             variables: Arc::new(variables),
             clock_offset_ms: clock.clone(),
             allowed_authority: slack.address().to_string(),
@@ -553,7 +554,12 @@ async fn simultaneous_clicks_do_not_lose_an_update_under_spin() {
     let first = h.request_access(ALICE, "first").await;
     let second = h.request_access(CAROL, "second").await;
 
-    // Bob and Carol approve Alice's request at the same instant; Bob approves Carol's too.
+    // Bob and Carol approve Alice's request at the same instant — both requests read the
+    // pending run before either writes — and Bob approves Carol's request meanwhile.
+    h.host
+        .shared
+        .read_gate
+        .hold(&format!("flows/run/{}", first.run_id), 2);
     tokio::join!(
         h.approve(BOB, &first),
         h.approve(CAROL, &first),

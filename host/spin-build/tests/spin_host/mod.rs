@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -37,10 +37,48 @@ use spin::fermyon::spin::{key_value, variables};
 /// An open store handle: just its label (there is one store, `default`).
 pub struct KvStore;
 
+/// Holds the first `readers` reads of one key until all of them have happened, so a test can
+/// make concurrent requests read the same value before any of them writes (the interleaving
+/// Spin's key-value store allows, made certain instead of left to timing).
+#[derive(Default)]
+pub struct ReadGate {
+    armed: Mutex<Option<(String, usize)>>,
+    all_read: Condvar,
+}
+
+impl ReadGate {
+    pub fn hold(&self, key: &str, readers: usize) {
+        *self.armed.lock().unwrap() = Some((key.to_string(), readers));
+    }
+
+    fn on_read(&self, key: &str) {
+        let mut armed = self.armed.lock().unwrap();
+        match armed.as_mut() {
+            Some((k, waiting)) if k == key => {
+                *waiting -= 1;
+                if *waiting == 0 {
+                    *armed = None;
+                    self.all_read.notify_all();
+                    return;
+                }
+            }
+            _ => return,
+        }
+        // Not forever: a request that never comes must not hang the test.
+        let _ = self
+            .all_read
+            .wait_timeout_while(armed, Duration::from_secs(10), |a| {
+                a.as_ref().is_some_and(|(k, _)| k == key)
+            })
+            .unwrap();
+    }
+}
+
 /// What every request's instance shares: the key-value store, the variables, the clock offset.
 #[derive(Clone)]
 pub struct Shared {
     pub kv: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    pub read_gate: Arc<ReadGate>,
     pub variables: Arc<BTreeMap<String, String>>,
     pub clock_offset_ms: Arc<AtomicU64>,
     /// `host:port` outbound requests may go to.
@@ -115,7 +153,9 @@ impl key_value::HostStore for HostState {
         _: Resource<KvStore>,
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
-        Ok(self.shared.kv.lock().unwrap().get(&key).cloned())
+        let value = self.shared.kv.lock().unwrap().get(&key).cloned();
+        self.shared.read_gate.on_read(&key);
+        Ok(value)
     }
 
     fn set(

@@ -3,9 +3,9 @@
 //! waits for the outside world again. The run is written back to the key-value store at each
 //! `Persist` and at the end.
 //!
-//! Concurrent requests: a run is written only if nobody wrote it since it was read (the
-//! version check in [`crate::state`]). A conflict at the first write of a drive, before it
-//! has called the flow or Slack, stops the drive ([`DriveError::Conflict`]) so the caller
+//! Concurrent requests: a run is written only if nobody wrote it since it was read, and its
+//! first write before any flow or Slack call is a claim (both in [`crate::state`]). A
+//! conflict there stops the drive ([`DriveError::Conflict`]) so the caller
 //! re-reads the run and feeds the input again; after that, what this request did (a grant, a
 //! card) must not be forgotten, so it is written anyway and the conflict is reported in the
 //! error channel. Timers are one key per tenant: this drive's changes are applied to the list
@@ -62,6 +62,7 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
     let mut timer_changes = Vec::new();
     // Whether this request has called the flow or Slack (after which it cannot start over).
     let mut acted = false;
+    let mut claimed = false;
     let mut written = serde_json::to_value(&*record).ok();
     let mut queue = VecDeque::from([input]);
     while let Some(input) = queue.pop_front() {
@@ -77,7 +78,16 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
             }
             match effect {
                 Effect::Persist => {
-                    save(ctx, flow.error_channel.as_deref(), record, acted).await?;
+                    if !claimed && !acted {
+                        // The first write before acting: only one request may go on.
+                        match ctx.store.claim_run(&tenant.name, record) {
+                            Ok(()) => claimed = true,
+                            Err(SaveError::Conflict { .. }) => return Err(DriveError::Conflict),
+                            Err(SaveError::Failed(e)) => return Err(DriveError::Failed(e)),
+                        }
+                    } else {
+                        save(ctx, flow.error_channel.as_deref(), record, acted).await?;
+                    }
                     written = serde_json::to_value(&*record).ok();
                 }
                 Effect::CallFlow { call, event } => {

@@ -177,6 +177,7 @@ fn new_record(flow: &TenantFlow, origin: Origin) -> RunRecord {
         origin,
         audit: Vec::new(),
         version: 0,
+        lineage: Vec::new(),
     }
 }
 
