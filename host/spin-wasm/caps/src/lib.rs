@@ -8,7 +8,8 @@
 //! call: tenant, flow, run, granted integrations and secrets. A capability of an integration the
 //! flow's environment does not declare answers `not-granted`, as on the native host. What the
 //! native host does that this component does not do yet answers `not-supported-on-spin`, with
-//! the reason; `docs/spin.md` lists them.
+//! the reason; `docs/spin.md` lists them. `users.persist_user_identity` keeps identities in the
+//! key-value store ([`identities`]).
 
 mod bindings {
     wit_bindgen::generate!({
