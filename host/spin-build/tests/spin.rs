@@ -33,6 +33,8 @@ const TEAM: &str = "T01SYMFLOW";
 const ALICE: &str = "UALICE";
 const BOB: &str = "UBOB";
 const CAROL: &str = "UCAROL";
+/// On call for `prod-on-call` in the fake PagerDuty (`oncall@acme.com`).
+const OLIVE: &str = "UOLIVE";
 
 fn target_dir() -> PathBuf {
     std::env::var("CARGO_TARGET_DIR")
@@ -184,10 +186,16 @@ impl Harness {
                 .team(TEAM),
         );
         slack.add_user(
+            FakeUser::new(OLIVE, "olive")
+                .email("oncall@acme.com")
+                .team(TEAM),
+        );
+        slack.add_user(
             FakeUser::new(CAROL, "carol")
                 .email("carol@example.com")
                 .team(TEAM),
         );
+        let (pagerduty, _) = symflow_service_fakes::pagerduty().await;
         let kv = Arc::new(Mutex::new(BTreeMap::new()));
         let clock = Arc::new(AtomicU64::new(0));
         let variables = BTreeMap::from([
@@ -199,13 +207,25 @@ impl Harness {
             ("tick_token".to_string(), TICK_TOKEN.to_string()),
             ("slack_api_base".to_string(), slack.base_url()),
             ("admins".to_string(), String::new()),
+            (
+                "pagerduty_api_token".to_string(),
+                symflow_service_fakes::PD_TOKEN.to_string(),
+            ),
+            ("pagerduty_api_url".to_string(), pagerduty.to_string()),
         ]);
         let shared = Shared {
             kv: kv.clone(),
             read_gate: Default::default(),
             variables: Arc::new(variables),
             clock_offset_ms: clock.clone(),
-            allowed_authority: slack.address().to_string(),
+            allowed_authorities: vec![
+                slack.address().to_string(),
+                pagerduty.host_str().unwrap().to_string()
+                    + &pagerduty
+                        .port()
+                        .map(|p| format!(":{p}"))
+                        .unwrap_or_default(),
+            ],
         };
         let files = built
             .tenant_json
@@ -621,6 +641,66 @@ async fn simultaneous_clicks_do_not_lose_an_update_under_spin() {
             run.history
         );
     }
+}
+
+/// The on-call flow's `on_request` asks PagerDuty (`pagerduty.is_on_call` by schedule name)
+/// through the capabilities component and Spin's outbound HTTP: the on-call engineer is
+/// approved and granted access without a click; everyone else waits (the other tests: Alice
+/// is not a PagerDuty user).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_on_call_engineer_is_approved_without_a_click_under_spin() {
+    let h = Harness::start().await;
+    let command =
+        SlashCommand::new(TEAM, OLIVE, "/sym", "req oncall-access").channel("C0GENERAL", "general");
+    let (status, _) = h.slack_post("/slack/commands", &command.request()).await;
+    assert_eq!(status, 200);
+    let opened = h
+        .slack
+        .wait_for_count("views.open", 1, Duration::from_secs(10))
+        .await
+        .expect("the request modal opens");
+    let view = opened[0].view().unwrap().clone();
+    let view_id = h.slack.views().last().unwrap().id.clone();
+    let metadata = view["private_metadata"].as_str().unwrap().to_string();
+    let run_id = serde_json::from_str::<Value>(&metadata).unwrap()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let submit = ViewSubmission::new(TEAM, OLIVE, &view_id, "symflow_request")
+        .private_metadata(&metadata)
+        .input(
+            "field:target_id",
+            "value",
+            inputs::static_select("sym_target.prod_db"),
+        )
+        .input("field:reason", "value", text_input("sev1"))
+        .input("field:duration", "value", inputs::static_select("30m"));
+    let (status, body) = h
+        .slack_post("/slack/interactivity", &submit.request())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let run = h.run(&run_id);
+    assert_eq!(
+        run.status,
+        RunStatus::Escalated,
+        "PagerDuty says Olive is on call: approved by the flow. Slack: {} Run: {run:?}",
+        h.slack.summary()
+    );
+    assert!(
+        run.step_outputs["escalate"]["grant"]
+            .as_str()
+            .is_some_and(|g| g.starts_with("oncall@")),
+        "{:?}",
+        run.step_outputs
+    );
+    assert!(
+        h.slack
+            .messages_in("#sym-audit")
+            .iter()
+            .any(|m| m.text == "oncall@acme.com was granted access by oncall@acme.com"),
+        "{:?}",
+        h.slack.messages_in("#sym-audit")
+    );
 }
 
 /// The function lines of one `interface { ... }` body, without comments or blank lines.

@@ -3,7 +3,7 @@
 //! called with the request, WASI P2 and `wasi:http` from wasmtime-wasi(-http), and the two
 //! Spin interfaces the component uses (`fermyon:spin/key-value@2.0.0`, `variables@2.0.0`)
 //! implemented here over a map shared by every request (Spin's key-value store outlives
-//! instances). Outbound HTTP is allowed to one authority only (the fake Slack), as
+//! instances). Outbound HTTP is allowed to the fakes' authorities only (Slack, PagerDuty), as
 //! `allowed_outbound_hosts` would; the guest's wall clock can be moved forward.
 
 use std::collections::BTreeMap;
@@ -82,11 +82,11 @@ pub struct Shared {
     pub variables: Arc<BTreeMap<String, String>>,
     pub clock_offset_ms: Arc<AtomicU64>,
     /// `host:port` outbound requests may go to.
-    pub allowed_authority: String,
+    pub allowed_authorities: Vec<String>,
 }
 
 struct Hooks {
-    allowed_authority: String,
+    allowed_authorities: Vec<String>,
 }
 
 impl WasiHttpHooks for Hooks {
@@ -100,7 +100,7 @@ impl WasiHttpHooks for Hooks {
             .authority()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        if authority != self.allowed_authority {
+        if !self.allowed_authorities.contains(&authority) {
             return Err(ErrorCode::HttpRequestDenied.into());
         }
         Ok(wasmtime_wasi_http::p2::default_send_request(
@@ -277,7 +277,7 @@ impl SpinHost {
                 http: WasiHttpCtx::new(),
                 table: ResourceTable::new(),
                 hooks: Hooks {
-                    allowed_authority: self.shared.allowed_authority.clone(),
+                    allowed_authorities: self.shared.allowed_authorities.clone(),
                 },
                 shared: self.shared.clone(),
             },

@@ -21,6 +21,7 @@ mod bindings {
 
 mod identities;
 mod outbound;
+mod on_call;
 
 use std::cell::RefCell;
 
@@ -246,9 +247,9 @@ impl slack::Guest for Capabilities {
 }
 
 impl pagerduty::Guest for Capabilities {
-    fn is_on_call(_user: User, _query: pagerduty::OnCallQuery) -> Result<bool, CapabilityError> {
+    fn is_on_call(user: User, query: pagerduty::OnCallQuery) -> Result<bool, CapabilityError> {
         granted("pagerduty")?;
-        Err(not_supported("pagerduty", "PagerDuty"))
+        crate::on_call::is_on_call(&user, &query)
     }
     fn users_on_call(_query: pagerduty::OnCallQuery) -> Result<Vec<User>, CapabilityError> {
         granted("pagerduty")?;
