@@ -63,7 +63,7 @@ pub struct RunRecord {
 const LINEAGE: usize = 16;
 
 /// How long a claim waits before checking it still holds (see the module doc).
-pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(50);
+pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Why a run was not written.
 #[derive(Debug)]
