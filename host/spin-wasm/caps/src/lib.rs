@@ -20,8 +20,8 @@ mod bindings {
 }
 
 mod identities;
-mod outbound;
 mod on_call;
+mod outbound;
 
 use std::cell::RefCell;
 
