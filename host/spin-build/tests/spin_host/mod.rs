@@ -3,13 +3,13 @@
 //! called with the request, WASI P2 and `wasi:http` from wasmtime-wasi(-http), and the two
 //! Spin interfaces the component uses (`fermyon:spin/key-value@2.0.0`, `variables@2.0.0`)
 //! implemented here over a map shared by every request (Spin's key-value store outlives
-//! instances). Outbound HTTP is allowed to one authority only (the fake Slack), as
+//! instances). Outbound HTTP is allowed to the fakes' authorities only (Slack, PagerDuty), as
 //! `allowed_outbound_hosts` would; the guest's wall clock can be moved forward.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -37,18 +37,56 @@ use spin::fermyon::spin::{key_value, variables};
 /// An open store handle: just its label (there is one store, `default`).
 pub struct KvStore;
 
+/// Holds the first `readers` reads of one key until all of them have happened, so a test can
+/// make concurrent requests read the same value before any of them writes (the interleaving
+/// Spin's key-value store allows, made certain instead of left to timing).
+#[derive(Default)]
+pub struct ReadGate {
+    armed: Mutex<Option<(String, usize)>>,
+    all_read: Condvar,
+}
+
+impl ReadGate {
+    pub fn hold(&self, key: &str, readers: usize) {
+        *self.armed.lock().unwrap() = Some((key.to_string(), readers));
+    }
+
+    fn on_read(&self, key: &str) {
+        let mut armed = self.armed.lock().unwrap();
+        match armed.as_mut() {
+            Some((k, waiting)) if k == key => {
+                *waiting -= 1;
+                if *waiting == 0 {
+                    *armed = None;
+                    self.all_read.notify_all();
+                    return;
+                }
+            }
+            _ => return,
+        }
+        // Not forever: a request that never comes must not hang the test.
+        let _ = self
+            .all_read
+            .wait_timeout_while(armed, Duration::from_secs(10), |a| {
+                a.as_ref().is_some_and(|(k, _)| k == key)
+            })
+            .unwrap();
+    }
+}
+
 /// What every request's instance shares: the key-value store, the variables, the clock offset.
 #[derive(Clone)]
 pub struct Shared {
     pub kv: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    pub read_gate: Arc<ReadGate>,
     pub variables: Arc<BTreeMap<String, String>>,
     pub clock_offset_ms: Arc<AtomicU64>,
     /// `host:port` outbound requests may go to.
-    pub allowed_authority: String,
+    pub allowed_authorities: Vec<String>,
 }
 
 struct Hooks {
-    allowed_authority: String,
+    allowed_authorities: Vec<String>,
 }
 
 impl WasiHttpHooks for Hooks {
@@ -62,7 +100,7 @@ impl WasiHttpHooks for Hooks {
             .authority()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        if authority != self.allowed_authority {
+        if !self.allowed_authorities.contains(&authority) {
             return Err(ErrorCode::HttpRequestDenied.into());
         }
         Ok(wasmtime_wasi_http::p2::default_send_request(
@@ -115,7 +153,9 @@ impl key_value::HostStore for HostState {
         _: Resource<KvStore>,
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
-        Ok(self.shared.kv.lock().unwrap().get(&key).cloned())
+        let value = self.shared.kv.lock().unwrap().get(&key).cloned();
+        self.shared.read_gate.on_read(&key);
+        Ok(value)
     }
 
     fn set(
@@ -237,7 +277,7 @@ impl SpinHost {
                 http: WasiHttpCtx::new(),
                 table: ResourceTable::new(),
                 hooks: Hooks {
-                    allowed_authority: self.shared.allowed_authority.clone(),
+                    allowed_authorities: self.shared.allowed_authorities.clone(),
                 },
                 shared: self.shared.clone(),
             },

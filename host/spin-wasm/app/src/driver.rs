@@ -3,6 +3,14 @@
 //! waits for the outside world again. The run is written back to the key-value store at each
 //! `Persist` and at the end.
 //!
+//! Concurrent requests: a run is written only if nobody wrote it since it was read, and its
+//! first write before any flow or Slack call is a claim (both in [`crate::state`]). A
+//! conflict there stops the drive ([`DriveError::Conflict`]) so the caller
+//! re-reads the run and feeds the input again; after that, what this request did (a grant, a
+//! card) must not be forgotten, so it is written anyway and the conflict is reported in the
+//! error channel. Timers are one key per tenant: this drive's changes are applied to the list
+//! as it is stored at the end, not to the list it read at the start.
+//!
 //! Unlike the native server there is no outbox: a Spin request is the unit of work, and a
 //! Slack call that fails is reported (error channel, component log) rather than retried later.
 
@@ -10,11 +18,11 @@ use std::collections::VecDeque;
 
 use serde_json::json;
 use symflow_engine::views::{self, ModalOptions};
-use symflow_engine::{Effect, ErrorReport, Input, MessageRef, TellReason, Timestamp};
+use symflow_engine::{Effect, ErrorReport, Input, MessageRef, TellReason, Timer, Timestamp};
 
 use crate::flow_call;
 use crate::slack::notice_modal;
-use crate::state::RunRecord;
+use crate::state::{RunRecord, SaveError};
 use crate::Ctx;
 
 /// Now, from WASI's wall clock.
@@ -26,22 +34,66 @@ pub fn now() -> Timestamp {
     Timestamp(ms)
 }
 
-pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<(), String> {
+/// Why a drive stopped.
+#[derive(Debug)]
+pub enum DriveError {
+    /// Another request wrote the run first; nothing was done: re-read it and try again.
+    Conflict,
+    Failed(String),
+}
+
+impl From<String> for DriveError {
+    fn from(e: String) -> Self {
+        DriveError::Failed(e)
+    }
+}
+
+enum TimerChange {
+    Set(Timer),
+    Cancel(String),
+}
+
+pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<(), DriveError> {
     let tenant = &ctx.tenant;
     let flow = tenant
         .flow(&record.flow)
         .ok_or_else(|| format!("flow {:?} is no longer configured", record.flow))?;
     let engine = flow.engine();
-    let mut timers = ctx.store.timers(&tenant.name)?;
-    let mut timers_changed = false;
+    let mut timer_changes = Vec::new();
+    // Whether this request has called the flow or Slack (after which it cannot start over).
+    let mut acted = false;
+    let mut claimed = false;
+    let mut written = serde_json::to_value(&*record).ok();
     let mut queue = VecDeque::from([input]);
     while let Some(input) = queue.pop_front() {
         for effect in engine.step(&mut record.run, input, now()) {
+            if !matches!(
+                effect,
+                Effect::Persist
+                    | Effect::SetTimer(_)
+                    | Effect::CancelTimer { .. }
+                    | Effect::Audit { .. }
+            ) {
+                acted = true;
+            }
             match effect {
-                Effect::Persist => ctx.store.save_run(&tenant.name, record)?,
+                Effect::Persist => {
+                    if !claimed && !acted {
+                        // The first write before acting: only one request may go on.
+                        match ctx.store.claim_run(&tenant.name, record) {
+                            Ok(()) => claimed = true,
+                            Err(SaveError::Conflict { .. }) => return Err(DriveError::Conflict),
+                            Err(SaveError::Failed(e)) => return Err(DriveError::Failed(e)),
+                        }
+                    } else {
+                        save(ctx, flow.error_channel.as_deref(), record, acted).await?;
+                    }
+                    written = serde_json::to_value(&*record).ok();
+                }
                 Effect::CallFlow { call, event } => {
                     let result = flow_call::call(
                         tenant,
+                        &ctx.store,
                         flow,
                         &ctx.slack_api_base,
                         &record.run,
@@ -138,24 +190,57 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
                 Effect::ReportError(report) => {
                     report_error(ctx, flow.error_channel.as_deref(), &report).await
                 }
-                Effect::SetTimer(timer) => {
-                    timers.retain(|t| t.id != timer.id);
-                    timers.push(timer);
-                    timers_changed = true;
-                }
-                Effect::CancelTimer { id } => {
-                    timers.retain(|t| t.id != id);
-                    timers_changed = true;
-                }
+                Effect::SetTimer(timer) => timer_changes.push(TimerChange::Set(timer)),
+                Effect::CancelTimer { id } => timer_changes.push(TimerChange::Cancel(id)),
                 Effect::Audit { event } => record.audit.push(event),
             }
         }
     }
-    ctx.store.save_run(&tenant.name, record)?;
-    if timers_changed {
+    // Origin and audit change outside the engine's Persist: write what is left, if anything.
+    if serde_json::to_value(&*record).ok() != written {
+        save(ctx, flow.error_channel.as_deref(), record, acted).await?;
+    }
+    if !timer_changes.is_empty() {
+        let mut timers = ctx.store.timers(&tenant.name)?;
+        for change in timer_changes {
+            match change {
+                TimerChange::Set(timer) => {
+                    timers.retain(|t| t.id != timer.id);
+                    timers.push(timer);
+                }
+                TimerChange::Cancel(id) => timers.retain(|t| t.id != id),
+            }
+        }
         ctx.store.save_timers(&tenant.name, &timers)?;
     }
     Ok(())
+}
+
+/// Writes the run; see the module doc for what a conflict means before and after acting.
+async fn save(
+    ctx: &Ctx,
+    error_channel: Option<&str>,
+    record: &mut RunRecord,
+    acted: bool,
+) -> Result<(), DriveError> {
+    match ctx.store.save_run(&ctx.tenant.name, record) {
+        Ok(()) => Ok(()),
+        Err(SaveError::Conflict { .. }) if !acted => Err(DriveError::Conflict),
+        Err(conflict @ SaveError::Conflict { .. }) => {
+            ctx.store.overwrite_run(&ctx.tenant.name, record)?;
+            problem(
+                ctx,
+                error_channel,
+                &format!(
+                    "Run {}: {conflict}, after this request had already acted on it. This request's state was kept (so access it granted is still removed on time); check the run's card.",
+                    record.run.id
+                ),
+            )
+            .await;
+            Ok(())
+        }
+        Err(SaveError::Failed(e)) => Err(DriveError::Failed(e)),
+    }
 }
 
 /// Tells the person who acted: in the open modal, else ephemerally where they typed, else by DM.

@@ -13,6 +13,8 @@ use symflow_engine::{
 
 use crate::bindings::sym::flow::types as wit;
 use crate::bindings::symflow::spin::context;
+use crate::identities::Directory;
+use crate::state::State;
 use crate::tenant::{Tenant, TenantFlow};
 
 /// Calls `$body` with `$m` bound to the slot's bindings module.
@@ -42,6 +44,7 @@ macro_rules! in_slot {
 /// Runs one handler of the flow for the engine.
 pub fn call(
     tenant: &Tenant,
+    store: &State,
     flow: &TenantFlow,
     slack_api_base: &str,
     run: &Run,
@@ -63,7 +66,8 @@ pub fn call(
         secrets: flow.secrets.clone(),
         slack_api_base: slack_api_base.to_string(),
     });
-    let ev = wit_event(flow, run, event);
+    let directory = Directory::new(store, &tenant.name);
+    let ev = wit_event(flow, run, event, &directory);
     let result = dispatch(flow, call, event, &ev);
     let log = context::take_log();
     if !log.trim().is_empty() {
@@ -180,7 +184,20 @@ fn flow_error(e: wit::FlowError) -> FlowError {
     }
 }
 
-pub fn wit_user(actor: &Actor) -> wit::User {
+/// The WIT `user` a flow sees for `actor`: the identities stored for them plus their Slack
+/// identity.
+pub fn wit_user(actor: &Actor, directory: &Directory) -> wit::User {
+    let mut identities = directory.of(&actor.email);
+    if let (Some(user_id), false) = (
+        &actor.slack_user_id,
+        identities.iter().any(|i| i.service == "slack"),
+    ) {
+        identities.push(wit::UserIdentity {
+            service: "slack".into(),
+            service_id: actor.slack_team_id.clone().unwrap_or_default(),
+            user_id: user_id.clone(),
+        });
+    }
     let mut names = actor.name.splitn(2, ' ');
     wit::User {
         id: actor.user_id.clone(),
@@ -194,15 +211,7 @@ pub fn wit_user(actor: &Actor) -> wit::User {
             Role::Member => wit::UserRole::Member,
             Role::Guest => wit::UserRole::Guest,
         },
-        identities: actor
-            .slack_user_id
-            .iter()
-            .map(|id| wit::UserIdentity {
-                service: "slack".into(),
-                service_id: actor.slack_team_id.clone().unwrap_or_default(),
-                user_id: id.clone(),
-            })
-            .collect(),
+        identities,
     }
 }
 
@@ -226,14 +235,14 @@ fn actor_from_wit(user: &wit::User) -> Actor {
 }
 
 /// The run's earlier steps as the flow sees them (`event.steps`), as the native server builds them.
-fn wit_steps(run: &Run, event: &EventInfo) -> Vec<wit::RunStep> {
+fn wit_steps(run: &Run, event: &EventInfo, directory: &Directory) -> Vec<wit::RunStep> {
     let step = |name: Step,
                 actor: &Actor,
                 context: Option<&Value>,
                 output: Option<&Value>,
                 at: symflow_engine::Timestamp| wit::RunStep {
         event_name: name.as_str().to_string(),
-        actor: Some(wit_user(actor)),
+        actor: Some(wit_user(actor, directory)),
         context_json: context.map(Value::to_string).unwrap_or_else(|| "{}".into()),
         output_json: output.map(Value::to_string),
         timestamp: at.to_rfc3339(),
@@ -284,12 +293,12 @@ fn wit_steps(run: &Run, event: &EventInfo) -> Vec<wit::RunStep> {
     steps
 }
 
-fn wit_event(flow: &TenantFlow, run: &Run, event: &EventInfo) -> wit::Event {
+fn wit_event(flow: &TenantFlow, run: &Run, event: &EventInfo, directory: &Directory) -> wit::Event {
     wit::Event {
         name: event.name.as_str().to_string(),
         run_id: run.id.clone(),
         run_srn: flow.spec.run_srn(&run.id),
-        user: wit_user(&event.actor),
+        user: wit_user(&event.actor, directory),
         timestamp: event.timestamp.to_rfc3339(),
         fields_json: Value::Object(event.fields.clone()).to_string(),
         channel: wit::Channel {
@@ -297,7 +306,7 @@ fn wit_event(flow: &TenantFlow, run: &Run, event: &EventInfo) -> wit::Event {
             channel_type: event.channel.as_str().to_string(),
         },
         flow: flow.info.clone(),
-        steps: wit_steps(run, event),
+        steps: wit_steps(run, event, directory),
         source_channel: run.source_channel.clone(),
     }
 }

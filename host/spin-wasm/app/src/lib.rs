@@ -24,6 +24,7 @@ mod bindings {
 mod commands;
 mod driver;
 mod flow_call;
+mod identities;
 mod interactivity;
 mod slack;
 mod state;

@@ -5,7 +5,7 @@
 
 use symflow_engine::Input;
 
-use crate::driver::{drive, now};
+use crate::driver::now;
 use crate::{Answer, Ctx};
 
 pub fn tick(ctx: &Ctx, headers: &[(String, Vec<u8>)]) -> Answer {
@@ -47,16 +47,14 @@ pub async fn fire_due(ctx: &Ctx) {
             all.retain(|t| t.id != timer.id);
             let _ = ctx.store.save_timers(tenant, &all);
         }
-        let record = match ctx.store.run(tenant, &timer.run_id) {
-            Ok(Some(record)) => record,
-            Ok(None) => continue,
-            Err(e) => {
-                eprintln!("timer {}: {e}", timer.id);
-                continue;
-            }
-        };
-        let mut record = record;
-        if let Err(e) = drive(ctx, &mut record, Input::TimerFired { kind: timer.kind }).await {
+        let result = crate::work::drive_stored(
+            ctx,
+            &timer.run_id,
+            |_| {},
+            Input::TimerFired { kind: timer.kind },
+        )
+        .await;
+        if let Err(e) = result {
             eprintln!("timer {}: {e}", timer.id);
         }
     }

@@ -90,3 +90,11 @@ pub fn new_run_id() -> String {
         &h[20..32]
     )
 }
+
+/// This request's id (random once per instance, and Spin gives every P2 request its own
+/// instance): who wrote a run last.
+pub fn request_id() -> String {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| hex::encode(wasi::random::random::get_random_bytes(12)))
+        .clone()
+}

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 use symflow_engine::views::{self, FlowChoice};
 use symflow_engine::{Action, Actor, Input, MessageRef, Role, Source};
 
-use crate::driver::{drive, now};
+use crate::driver::{drive, now, DriveError};
 use crate::slack::notice_modal;
 use crate::state::{Origin, RunRecord};
 use crate::tenant::TenantFlow;
@@ -80,20 +80,6 @@ async fn run(ctx: &Ctx, work: Work) -> Result<(), String> {
             origin,
             ..
         } => {
-            let mut record = match run_id
-                .as_deref()
-                .map(|id| ctx.store.run(&ctx.tenant.name, id))
-            {
-                Some(Ok(Some(record))) => record,
-                Some(Err(e)) => return Err(e),
-                _ => {
-                    let flow = ctx
-                        .tenant
-                        .flow(&flow)
-                        .ok_or_else(|| format!("flow {flow:?} is not configured"))?;
-                    new_record(flow, origin.clone())
-                }
-            };
             let input = Input::Request {
                 actor,
                 source: Source::Slack,
@@ -101,12 +87,25 @@ async fn run(ctx: &Ctx, work: Work) -> Result<(), String> {
                 context: None,
                 channel: origin.channel_id.clone(),
             };
-            record.origin = Origin {
+            let origin = Origin {
                 view_id: None,
                 trigger_id: None,
                 ..origin
             };
-            drive(ctx, &mut record, input).await
+            let stored = match run_id.as_deref() {
+                Some(id) => ctx.store.run(&ctx.tenant.name, id)?.is_some(),
+                None => false,
+            };
+            if stored {
+                let id = run_id.expect("a stored run has an id");
+                return drive_stored(ctx, &id, |r| r.origin = origin.clone(), input).await;
+            }
+            let flow = ctx
+                .tenant
+                .flow(&flow)
+                .ok_or_else(|| format!("flow {flow:?} is not configured"))?;
+            let mut record = new_record(flow, origin);
+            drive(ctx, &mut record, input).await.map_err(failed)
         }
         Work::Click {
             run_id,
@@ -115,11 +114,6 @@ async fn run(ctx: &Ctx, work: Work) -> Result<(), String> {
             message,
             ..
         } => {
-            let mut record = ctx
-                .store
-                .run(&ctx.tenant.name, &run_id)?
-                .ok_or_else(|| format!("run {run_id} does not exist"))?;
-            record.origin.view_id = None;
             let input = Input::Action {
                 action,
                 actor,
@@ -127,14 +121,52 @@ async fn run(ctx: &Ctx, work: Work) -> Result<(), String> {
                 decision_message,
                 message,
             };
-            drive(ctx, &mut record, input).await
+            drive_stored(ctx, &run_id, |r| r.origin.view_id = None, input).await
         }
         Work::Closed { run_id, .. } => {
-            let Some(mut record) = ctx.store.run(&ctx.tenant.name, &run_id)? else {
+            if ctx.store.run(&ctx.tenant.name, &run_id)?.is_none() {
                 return Ok(());
-            };
-            drive(ctx, &mut record, Input::PromptClosed { actor }).await
+            }
+            drive_stored(ctx, &run_id, |_| {}, Input::PromptClosed { actor }).await
         }
+    }
+}
+
+/// How often a request re-reads a run another request keeps writing before it gives up.
+const ATTEMPTS: usize = 5;
+
+/// Feeds `input` to the stored run `run_id`; when another request wrote the run first, reads
+/// it again and feeds the input to the run as it is now (the engine then sees the other
+/// request's decision, e.g. a second Approve on an approved run is ignored and said so).
+pub async fn drive_stored(
+    ctx: &Ctx,
+    run_id: &str,
+    prepare: impl Fn(&mut RunRecord),
+    input: Input,
+) -> Result<(), String> {
+    for _ in 0..ATTEMPTS {
+        let mut record = ctx
+            .store
+            .run(&ctx.tenant.name, run_id)?
+            .ok_or_else(|| format!("run {run_id} does not exist"))?;
+        prepare(&mut record);
+        match drive(ctx, &mut record, input.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(DriveError::Conflict) => continue,
+            Err(DriveError::Failed(e)) => return Err(e),
+        }
+    }
+    Err(format!(
+        "run {run_id} was changed by other requests {ATTEMPTS} times while this one tried to act on it; nothing was done"
+    ))
+}
+
+fn failed(e: DriveError) -> String {
+    match e {
+        DriveError::Conflict => {
+            "a new run was written by another request at the same moment".into()
+        }
+        DriveError::Failed(e) => e,
     }
 }
 
@@ -144,6 +176,8 @@ fn new_record(flow: &TenantFlow, origin: Origin) -> RunRecord {
         run: flow.engine().new_run(users::new_run_id(), now()),
         origin,
         audit: Vec::new(),
+        version: 0,
+        lineage: Vec::new(),
     }
 }
 
@@ -176,7 +210,7 @@ async fn prompt(
         source: Source::Slack,
         channel,
     };
-    drive(ctx, &mut record, input).await
+    drive(ctx, &mut record, input).await.map_err(failed)
 }
 
 /// `/sym`, `/sym req [flow]`, `/sym <flow>`, `/sym whoami`, `/sym help`.

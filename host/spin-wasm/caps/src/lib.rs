@@ -8,7 +8,8 @@
 //! call: tenant, flow, run, granted integrations and secrets. A capability of an integration the
 //! flow's environment does not declare answers `not-granted`, as on the native host. What the
 //! native host does that this component does not do yet answers `not-supported-on-spin`, with
-//! the reason; `docs/spin.md` lists them.
+//! the reason; `docs/spin.md` lists them. `users.persist_user_identity` keeps identities in the
+//! key-value store ([`identities`]).
 
 mod bindings {
     wit_bindgen::generate!({
@@ -18,6 +19,8 @@ mod bindings {
     });
 }
 
+mod identities;
+mod on_call;
 mod outbound;
 
 use std::cell::RefCell;
@@ -244,9 +247,9 @@ impl slack::Guest for Capabilities {
 }
 
 impl pagerduty::Guest for Capabilities {
-    fn is_on_call(_user: User, _query: pagerduty::OnCallQuery) -> Result<bool, CapabilityError> {
+    fn is_on_call(user: User, query: pagerduty::OnCallQuery) -> Result<bool, CapabilityError> {
         granted("pagerduty")?;
-        Err(not_supported("pagerduty", "PagerDuty"))
+        crate::on_call::is_on_call(&user, &query)
     }
     fn users_on_call(_query: pagerduty::OnCallQuery) -> Result<Vec<User>, CapabilityError> {
         granted("pagerduty")?;
@@ -376,7 +379,18 @@ impl store::Guest for Capabilities {
 
 impl users::Guest for Capabilities {
     fn get_or_create_user_by_email(email: String) -> Result<User, CapabilityError> {
-        granted("users")?;
+        let ctx = granted("users")?;
+        let identities = kv()
+            .ok()
+            .and_then(|store| identities::read(&store, &identities::key(&ctx.tenant, &email)).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| UserIdentity {
+                service: i.service,
+                service_id: i.service_id,
+                user_id: i.user_id,
+            })
+            .collect();
         let digest = hex::encode(
             &Sha256::digest(format!("email:{}", email.to_lowercase()).as_bytes())[..16],
         );
@@ -395,19 +409,47 @@ impl users::Guest for Capabilities {
             first_name: String::new(),
             last_name: String::new(),
             role: UserRole::Member,
-            identities: Vec::new(),
+            identities,
         })
     }
 
     fn persist_user_identity(
-        _email: String,
+        email: String,
         identity: UserIdentity,
     ) -> Result<UserIdentity, CapabilityError> {
-        granted("users")?;
-        Err(not_supported(
-            "users",
-            &format!("persisting a {} identity", identity.service),
-        ))
+        let ctx = granted("users")?;
+        if email.trim().is_empty() || !email.contains('@') {
+            return Err(error(
+                "users",
+                "invalid-email",
+                format!("persist_user_identity needs the user's e-mail address, not {email:?}"),
+            ));
+        }
+        if identity.service.is_empty() || identity.user_id.is_empty() {
+            return Err(error(
+                "users",
+                "invalid-identity",
+                "an identity needs a service and a user id",
+            ));
+        }
+        let store = kv().map_err(|e| error("users", &e.code, e.message))?;
+        let key = identities::key(&ctx.tenant, &email);
+        let stored =
+            identities::read(&store, &key).map_err(|e| error("users", "unavailable", e))?;
+        let updated = identities::with(
+            stored,
+            identities::StoredIdentity {
+                service: identity.service.clone(),
+                service_id: identity.service_id.clone(),
+                user_id: identity.user_id.clone(),
+            },
+        )
+        .map_err(|e| error("users", "too-many-identities", e))?;
+        let bytes = serde_json::to_vec(&updated).expect("identities serialise");
+        store
+            .set(&key, &bytes)
+            .map_err(|e| error("users", "unavailable", format!("writing {key}: {e}")))?;
+        Ok(identity)
     }
 
     fn get_event_count(
