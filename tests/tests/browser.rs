@@ -59,6 +59,7 @@ impl Site {
             console: ConsoleOptions {
                 token: Some(TOKEN.to_string()),
                 preview: Some(preview.clone()),
+                ..ConsoleOptions::default()
             },
         })
         .await
