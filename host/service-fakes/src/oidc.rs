@@ -340,7 +340,11 @@ fn issue_token(
         return Err((400, "invalid_grant", "unknown or used code"));
     };
     if grant.client_id != client_id {
-        return Err((400, "invalid_grant", "the code was issued to another client"));
+        return Err((
+            400,
+            "invalid_grant",
+            "the code was issued to another client",
+        ));
     }
     if form.get("redirect_uri") != Some(&grant.redirect_uri) {
         return Err((400, "invalid_grant", "redirect_uri differs from /authorize"));
