@@ -438,6 +438,53 @@ mod tests {
         assert!(err.contains(CALLBACK_PATH), "{err}");
     }
 
+    fn login_headers(state: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("{LOGIN_COOKIE}={state}")).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn a_login_is_good_once_for_its_browser_and_expires() {
+        let oidc = Oidc::new(settings(
+            "https://idp.example.com",
+            "https://symflow.example.com/console/oidc/callback",
+        ));
+        let pend = |state: &str, age: Duration| {
+            oidc.pending.lock().unwrap().insert(
+                state.to_string(),
+                PendingLogin {
+                    nonce: "n".into(),
+                    verifier: "v".into(),
+                    started: Instant::now().checked_sub(age).unwrap(),
+                },
+            );
+        };
+        pend("fresh", Duration::ZERO);
+        assert!(matches!(
+            oidc.take_pending(&login_headers("other"), "fresh"),
+            Err(OidcError::BadState)
+        ));
+        // The refused attempt spent it.
+        assert!(matches!(
+            oidc.take_pending(&login_headers("fresh"), "fresh"),
+            Err(OidcError::BadState)
+        ));
+        pend("fresh", Duration::ZERO);
+        assert!(oidc.take_pending(&login_headers("fresh"), "fresh").is_ok());
+        assert!(matches!(
+            oidc.take_pending(&login_headers("fresh"), "fresh"),
+            Err(OidcError::BadState)
+        ));
+        pend("stale", LOGIN_LIFETIME + Duration::from_secs(1));
+        let expired = oidc.take_pending(&login_headers("stale"), "stale");
+        assert!(matches!(expired, Err(OidcError::LoginExpired)));
+        assert!(expired.err().unwrap().to_string().contains("expired"));
+    }
+
     #[test]
     fn the_pkce_challenge_is_base64url_sha256_without_padding() {
         // Computed independently: base64.urlsafe_b64encode(hashlib.sha256(v).digest()).
