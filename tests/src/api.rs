@@ -115,6 +115,7 @@ impl ApiClient {
 impl Harness {
     /// A token, issued as `symflow tokens issue --name <name>` issues it.
     pub fn issue_token(&self, name: &str, valid_for: Option<Duration>) -> String {
+        // The blocking store client (PostgreSQL's runs its own runtime): off the async threads.
         let store = self.store();
         crate::blocking(|| symflow_server::api::tokens::issue(&store, name, valid_for))
             .expect("a token is issued")

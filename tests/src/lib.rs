@@ -180,6 +180,10 @@ pub struct Setup {
     pub admins: Vec<String>,
     /// Real integration clients pointed at fake services, instead of the stand-ins.
     pub services: Option<services::ServiceSetup>,
+    /// The web console's sign-in (token, OIDC); by default nobody can sign in.
+    pub console: symflow_server::console::ConsoleOptions,
+    /// The port the server listens on (0: any free one), for settings that name its URL.
+    pub port: u16,
 }
 
 /// A fake Slack and a symflow server talking to it, on a fresh data directory.
@@ -273,7 +277,7 @@ impl Harness {
             catalog: self.env.catalog.clone(),
             data_dir: self.data_dir.path().to_path_buf(),
             database_url: self.database.url(),
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            listen: SocketAddr::from(([127, 0, 0, 1], self.setup.port)),
             slack: SlackSettings {
                 bot_token: Some(BOT_TOKEN.into()),
                 signing_secret: Some(SIGNING_SECRET.into()),
@@ -291,7 +295,7 @@ impl Harness {
                 in_flight: Duration::from_secs(5),
                 ..Leases::default()
             },
-            console: Default::default(),
+            console: self.setup.console.clone(),
         })
         .await
         .expect("the server starts");

@@ -6,7 +6,8 @@
 //! drawn from the engine's Block Kit, submitted as Slack would), and payroll access too; Bob,
 //! a member, sees the database request but gets no Approve / Deny (only admins approve), and
 //! does not see the payroll request at all (`webapp_view` is admin); the admin approves in
-//! the console, the Slack card says so; Alice revokes from the card in the preview; the
+//! the console, the Slack card says so; Alice revokes from the card in the preview (through
+//! the Revoke button's confirmation dialog, after cancelling it once); the
 //! audit export has the whole trail.
 //!
 //! With `SYMFLOW_SCREENSHOTS=1` the test also writes `docs/console-runs.png`,
@@ -59,6 +60,7 @@ impl Site {
             console: ConsoleOptions {
                 token: Some(TOKEN.to_string()),
                 preview: Some(preview.clone()),
+                ..ConsoleOptions::default()
             },
         })
         .await
@@ -399,7 +401,31 @@ async fn request_in_the_slack_preview_approve_in_the_console_revoke_and_permissi
             PATIENCE,
         )
         .await;
+    // Revoke carries a Block Kit `confirm`: the button only opens the dialog; Cancel
+    // leaves the access in place, the dialog's Revoke revokes.
     browser.click(&revoke).await;
+    let dialog = browser.text("[data-confirm=\"symflow_revoke\"]").await;
+    assert!(dialog.contains("Revoke access?"), "{dialog}");
+    let cancel = browser.get("[data-deny=\"symflow_revoke\"]").await;
+    browser.click(&cancel).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        site.wait_status(db_run, RunStatus::Escalated).await.status,
+        RunStatus::Escalated,
+        "Cancel revokes nothing"
+    );
+    let revoke = browser
+        .wait_for(
+            &site.url("/preview"),
+            "[data-channel=\"#access-requests\"] [data-action=\"symflow_revoke\"]",
+            PATIENCE,
+        )
+        .await;
+    browser.click(&revoke).await;
+    let confirm = browser
+        .get("[data-channel=\"#access-requests\"] [data-confirmed=\"symflow_revoke\"]")
+        .await;
+    browser.click(&confirm).await;
     let run = site.wait_status(db_run, RunStatus::Deescalated).await;
     assert_eq!(run.actors["deescalate"].email, ALICE);
     browser

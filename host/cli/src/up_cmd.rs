@@ -9,6 +9,9 @@ pub fn run_up(args: UpArgs) -> anyhow::Result<ExitCode> {
     if !args.tenants.is_empty() {
         return run_tenants(args);
     }
+    // Wrong OIDC settings fail now, not after the flows are built.
+    args.oidc
+        .settings(std::net::SocketAddr::new(args.host, args.port))?;
     let config = symflow_server::up::load_config(&args.dir, &args.vars)?;
     let built = crate::flow_cmds::build_with_progress(&config, &args.catalog_paths())?;
     let runtime = tokio::runtime::Runtime::new()?;

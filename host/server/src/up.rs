@@ -16,6 +16,7 @@ use symflow_sandbox::{Sandbox, SandboxConfig};
 use crate::app::{missing_settings, RunningServer, Server, ServerOptions, SlackSettings};
 use crate::capabilities::{IntegrationProvider, StandInScript, StandIns};
 use crate::console::auth::random_token;
+use crate::console::oidc::{OidcSettings, CALLBACK_PATH};
 use crate::console::ConsoleOptions;
 use crate::integrations::{endpoints_from_env, missing_credentials, ServiceIntegrations};
 use crate::preview::PreviewSlack;
@@ -72,6 +73,70 @@ pub struct UpArgs {
     /// (`/preview`); this turns that off.
     #[arg(long, env = "SYMFLOW_NO_SLACK_PREVIEW")]
     pub no_slack_preview: bool,
+    #[command(flatten)]
+    pub oidc: OidcArgs,
+}
+
+/// Console sign-in with an OpenID Connect provider (Okta, Google, Keycloak, Entra ID, ...).
+#[derive(Args, Debug, Clone, Default)]
+pub struct OidcArgs {
+    /// The provider's issuer URL (e.g. https://example.okta.com); turns on OIDC sign-in
+    /// for the web console and turns token sign-in off.
+    #[arg(long, env = "SYMFLOW_OIDC_ISSUER", requires = "oidc_client_id")]
+    pub oidc_issuer: Option<String>,
+    /// The client id of symflow's application at the provider.
+    #[arg(long, env = "SYMFLOW_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client secret (leave unset for a public client: PKCE only).
+    #[arg(long, env = "SYMFLOW_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// The URL people reach this server at (e.g. https://symflow.example.com); the OIDC
+    /// redirect URL is this plus /console/oidc/callback.
+    #[arg(long, env = "SYMFLOW_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The OIDC redirect URL, when it is not <public URL>/console/oidc/callback.
+    #[arg(long, env = "SYMFLOW_OIDC_REDIRECT_URL")]
+    pub oidc_redirect_url: Option<String>,
+    /// Accept ID tokens without an `email_verified` claim (for providers that never send it,
+    /// e.g. Microsoft Entra ID); a claim of `false` is always refused.
+    #[arg(long, env = "SYMFLOW_OIDC_ALLOW_UNVERIFIED_EMAIL")]
+    pub oidc_allow_unverified_email: bool,
+    /// Keep console token sign-in on alongside OIDC.
+    #[arg(long, env = "SYMFLOW_CONSOLE_ALLOW_TOKEN_SIGN_IN")]
+    pub console_allow_token_sign_in: bool,
+}
+
+impl OidcArgs {
+    /// The OIDC settings, when an issuer is given; `listen` gives the redirect URL when
+    /// neither it nor a public URL is set.
+    pub fn settings(&self, listen: SocketAddr) -> anyhow::Result<Option<OidcSettings>> {
+        let nonempty = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        let Some(issuer) = nonempty(&self.oidc_issuer) else {
+            return Ok(None);
+        };
+        let client_id = nonempty(&self.oidc_client_id).ok_or_else(|| {
+            anyhow::anyhow!("--oidc-issuer is set but --oidc-client-id (SYMFLOW_OIDC_CLIENT_ID) is not: give the client id of symflow's application at the provider")
+        })?;
+        let redirect_url = match (nonempty(&self.oidc_redirect_url), nonempty(&self.public_url)) {
+            (Some(url), _) => url,
+            (None, Some(public)) => format!("{}{CALLBACK_PATH}", public.trim_end_matches('/')),
+            (None, None) if !listen.ip().is_unspecified() => {
+                format!("http://{listen}{CALLBACK_PATH}")
+            }
+            (None, None) => anyhow::bail!(
+                "OIDC sign-in needs the URL people reach symflow at: set --public-url (SYMFLOW_PUBLIC_URL), e.g. https://symflow.example.com"
+            ),
+        };
+        let settings = OidcSettings {
+            issuer: issuer.trim_end_matches('/').to_string(),
+            client_id,
+            client_secret: nonempty(&self.oidc_client_secret),
+            redirect_url,
+            allow_unverified_email: self.oidc_allow_unverified_email,
+        };
+        settings.check().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Some(settings))
+    }
 }
 
 impl UpArgs {
@@ -204,6 +269,7 @@ pub async fn serve_built(
         .clone()
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(random_token);
+    let oidc = args.oidc.settings(SocketAddr::new(args.host, args.port))?;
     let server = Server::start(ServerOptions {
         config,
         sandbox,
@@ -221,6 +287,8 @@ pub async fn serve_built(
         console: ConsoleOptions {
             token: Some(console_token.clone()),
             preview: preview.clone(),
+            oidc: oidc.clone(),
+            allow_token_with_oidc: args.oidc.console_allow_token_sign_in,
         },
     })
     .await?;
@@ -254,7 +322,19 @@ pub async fn serve_built(
             }
         }
     }
-    if args
+    if let Some(oidc) = &oidc {
+        eprintln!(
+            "  web console: http://{}/console  sign-in with OIDC at {} (redirect URI to register: {}){}",
+            server.addr,
+            oidc.issuer,
+            oidc.redirect_url,
+            if args.oidc.console_allow_token_sign_in {
+                format!("; console token also allowed: {console_token}")
+            } else {
+                "; console token sign-in off".to_string()
+            }
+        );
+    } else if args
         .console_token
         .as_deref()
         .is_some_and(|t| !t.trim().is_empty())

@@ -4,6 +4,9 @@
 //!
 //! The AWS fake checks every request's SigV4 signature by recomputing it (an implementation
 //! independent of the crate under test) with the known test credentials.
+//! [`oidc`] is a fake OpenID Connect provider for the console's sign-in.
+
+pub mod oidc;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};

@@ -4,7 +4,7 @@
 //! `SYMFLOW_CONSOLE_TOKEN`, or one generated at start-up and printed in the log) plus the
 //! e-mail of the symflow user to act as: whoever holds the token is trusted to say who they
 //! are, so the token is for a single operator or a trusted team on loopback, not for a shared
-//! deployment (OIDC is the gap, see the README). The e-mail maps to the symflow user of that
+//! deployment: there, configure OIDC ([`super::oidc`]), which turns token sign-in off. The e-mail maps to the symflow user of that
 //! e-mail (created as a member if Slack never introduced them; admin when on the admin list),
 //! so the flow's permissions apply to what the console shows and allows.
 //!
@@ -84,7 +84,7 @@ impl Sessions {
 }
 
 /// The value of cookie `name` in the request.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -138,6 +138,8 @@ pub enum SignInError {
     WrongToken,
     #[error("Enter the e-mail of the person you are, e.g. alice@example.com.")]
     NoEmail,
+    #[error("Sign-in with the console token is off because this server signs people in with single sign-on (OIDC). Use \"Sign in with single sign-on\"; to allow the token as well, start symflow with --console-allow-token-sign-in.")]
+    TokenOffWithOidc,
     #[error("the store failed: {0}")]
     Store(String),
 }

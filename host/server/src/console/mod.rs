@@ -2,7 +2,9 @@
 //! append-only audit log, Approve / Deny / Revoke by the flow's permissions, and the audit
 //! trail exported as JSON lines or CSV. Server-rendered HTML, no JavaScript needed.
 //!
-//! [`auth`] signs people in (local token + e-mail) and keeps sessions; [`access`] decides what
+//! [`auth`] signs people in (local token + e-mail) and keeps sessions; [`oidc`] signs them in
+//! with an OpenID Connect provider instead, when one is configured (token sign-in is then off
+//! unless explicitly allowed); [`access`] decides what
 //! a person may see and do with a run; [`pages`] draws the pages; [`actions`] carries a
 //! button press through the outbox to the engine, as a Slack click would; [`export`] writes
 //! the audit trail. The Slack preview (`/preview`, [`crate::preview`]) shares the sign-in.
@@ -12,6 +14,7 @@ pub mod actions;
 pub mod auth;
 mod export;
 pub mod html;
+pub mod oidc;
 mod pages;
 
 use std::sync::Arc;
@@ -36,6 +39,11 @@ pub struct ConsoleOptions {
     pub token: Option<String>,
     /// The built-in local Slack of the Slack preview, when symflow runs without Slack.
     pub preview: Option<Arc<PreviewSlack>>,
+    /// Sign-in with an OpenID Connect provider; when set, token sign-in is off unless
+    /// `allow_token_with_oidc`.
+    pub oidc: Option<oidc::OidcSettings>,
+    /// Keep token sign-in on alongside OIDC (`--console-allow-token-sign-in`).
+    pub allow_token_with_oidc: bool,
 }
 
 impl std::fmt::Debug for ConsoleOptions {
@@ -43,6 +51,8 @@ impl std::fmt::Debug for ConsoleOptions {
         f.debug_struct("ConsoleOptions")
             .field("token", &self.token.as_ref().map(|_| "<set>"))
             .field("preview", &self.preview.is_some())
+            .field("oidc", &self.oidc)
+            .field("allow_token_with_oidc", &self.allow_token_with_oidc)
             .finish()
     }
 }
@@ -54,6 +64,10 @@ pub struct Console {
     pub sessions: Sessions,
     pub preview: Option<Arc<PreviewSlack>>,
     admins: Vec<String>,
+    /// OIDC sign-in, when configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
+    /// Whether token sign-in is on (off when OIDC is configured, unless allowed).
+    token_sign_in: bool,
 }
 
 /// The person behind a request: their session and who they are to the engine.
@@ -124,8 +138,13 @@ pub fn forbidden(message: &str) -> Response {
 
 /// The console's and the Slack preview's routes.
 pub fn router(app: Arc<App>, options: ConsoleOptions, admins: &[String]) -> Router {
+    let token_sign_in = options.oidc.is_none() || options.allow_token_with_oidc;
     let console = Arc::new(Console {
         app,
+        oidc: options
+            .oidc
+            .map(|settings| Arc::new(oidc::Oidc::new(settings))),
+        token_sign_in,
         token: options.token.filter(|t| !t.trim().is_empty()),
         sessions: Sessions::default(),
         preview: options.preview,
@@ -139,6 +158,8 @@ pub fn router(app: Arc<App>, options: ConsoleOptions, admins: &[String]) -> Rout
         .route("/console", get(|| async { Redirect::to("/console/runs") }))
         .route("/console/sign-in", get(sign_in_page).post(sign_in))
         .route("/console/sign-out", post(sign_out))
+        .route("/console/oidc/login", get(oidc::login))
+        .route(oidc::CALLBACK_PATH, get(oidc::callback))
         .route("/console/runs", get(pages::runs))
         .route("/console/runs/{id}", get(pages::run))
         .route("/console/runs/{id}/act", post(pages::act))
@@ -148,28 +169,39 @@ pub fn router(app: Arc<App>, options: ConsoleOptions, admins: &[String]) -> Rout
         .with_state(console)
 }
 
-fn sign_in_form(error: Option<&str>, email: &str) -> Response {
+fn sign_in_form(console: &Console, error: Option<&str>, email: &str) -> Response {
     let error = error
         .map(|e| format!("<div class=\"error\" id=\"sign-in-error\">{}</div>", esc(e)))
         .unwrap_or_default();
+    let sso = if console.oidc.is_some() {
+        "<p><a class=\"button primary\" href=\"/console/oidc/login\" id=\"sign-in-sso\">Sign in with single sign-on</a></p>"
+    } else {
+        ""
+    };
+    let token_form = if console.token_sign_in {
+        format!(
+            "<form method=\"post\" action=\"/console/sign-in\">\
+             <label>Your e-mail<input name=\"email\" id=\"email\" type=\"email\" required value=\"{}\" autocomplete=\"username\"></label>\
+             <label>Console token<input name=\"token\" id=\"token\" type=\"password\" required autocomplete=\"current-password\"></label>\
+             <button class=\"primary\" id=\"sign-in\">Sign in</button></form>\
+             <p class=\"muted\">The console token is printed when <code>symflow up</code> starts \
+             (or set with <code>SYMFLOW_CONSOLE_TOKEN</code>).</p>",
+            esc(email)
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "<div class=\"signin card\"><h1>Sign in to symflow</h1>{error}\
-         <form method=\"post\" action=\"/console/sign-in\">\
-         <label>Your e-mail<input name=\"email\" id=\"email\" type=\"email\" required value=\"{}\" autocomplete=\"username\"></label>\
-         <label>Console token<input name=\"token\" id=\"token\" type=\"password\" required autocomplete=\"current-password\"></label>\
-         <button class=\"primary\" id=\"sign-in\">Sign in</button></form>\
-         <p class=\"muted\">The console token is printed when <code>symflow up</code> starts \
-         (or set with <code>SYMFLOW_CONSOLE_TOKEN</code>). What you see and may do follows each \
-         flow's <code>get_permissions</code> for the symflow user with this e-mail.</p></div>",
-        esc(email)
+        "<div class=\"signin card\"><h1>Sign in to symflow</h1>{error}{sso}{token_form}\
+         <p class=\"muted\">What you see and may do follows each flow's \
+         <code>get_permissions</code> for the symflow user with your e-mail.</p></div>"
     );
     html::page("Sign in", None, &body)
 }
 
-async fn sign_in_page() -> Response {
-    sign_in_form(None, "")
+async fn sign_in_page(State(console): State<Arc<Console>>) -> Response {
+    sign_in_form(&console, None, "")
 }
-
 #[derive(Deserialize)]
 struct SignInForm {
     #[serde(default)]
@@ -184,6 +216,7 @@ async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let checked = match &console.token {
+        _ if !console.token_sign_in => Err(SignInError::TokenOffWithOidc),
         None => Err(SignInError::NoToken),
         Some(expected) if !auth::same_secret(form.token.trim(), expected) => {
             Err(SignInError::WrongToken)
@@ -192,8 +225,11 @@ async fn sign_in(
     };
     if let Err(e) = checked {
         tracing::warn!("console sign-in refused for {:?}: {e}", form.email);
-        let mut response = sign_in_form(Some(&e.to_string()), &form.email);
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        let mut response = sign_in_form(&console, Some(&e.to_string()), &form.email);
+        *response.status_mut() = match e {
+            SignInError::TokenOffWithOidc => StatusCode::FORBIDDEN,
+            _ => StatusCode::UNAUTHORIZED,
+        };
         return response;
     }
     let store = console.app.store.clone();
@@ -215,7 +251,7 @@ async fn sign_in(
                 .into_response()
         }
         Err(e) => {
-            let mut response = sign_in_form(Some(&e.to_string()), &form.email);
+            let mut response = sign_in_form(&console, Some(&e.to_string()), &form.email);
             *response.status_mut() = StatusCode::BAD_REQUEST;
             response
         }

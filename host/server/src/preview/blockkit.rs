@@ -6,7 +6,10 @@
 //! as a labelled placeholder rather than dropped, so nothing the flow sends goes unseen.
 //!
 //! Inputs are named by their `block_id` (what the submission is built from); buttons carry
-//! `block_id|action_id|value` in `name="button"`.
+//! `block_id|action_id|value` in `name="button"`. A button with a `confirm` object asks first,
+//! as Slack does: it opens the confirmation dialog (title, text, confirm and deny labels, a
+//! danger style) and only the dialog's confirm button submits; Cancel leaves the page as it
+//! was. Done with `<details>`, so no JavaScript is needed.
 
 use std::fmt::Write as _;
 
@@ -223,11 +226,38 @@ fn button(block_id: &str, el: &Value) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default();
     let value = el.get("value").and_then(Value::as_str).unwrap_or_default();
+    let submit = esc(&format!("{block_id}|{action_id}|{value}"));
+    let label = plain(el.get("text"));
+    let Some(confirm) = el.get("confirm").filter(|c| c.is_object()) else {
+        return format!(
+            "<button class=\"sk-button{style}\" name=\"button\" value=\"{submit}\" data-action=\"{}\">{label}</button>",
+            esc(action_id)
+        );
+    };
+    // Slack's defaults when the confirm object leaves a label out.
+    let or = |key: &str, default: &str| {
+        let text = plain(confirm.get(key));
+        if text.is_empty() {
+            default.to_string()
+        } else {
+            text
+        }
+    };
+    let confirm_style = match confirm.get("style").and_then(Value::as_str) {
+        Some("danger") => " danger",
+        _ => " primary",
+    };
     format!(
-        "<button class=\"sk-button{style}\" name=\"button\" value=\"{}\" data-action=\"{}\">{}</button>",
-        esc(&format!("{block_id}|{action_id}|{value}")),
-        esc(action_id),
-        plain(el.get("text"))
+        "<details class=\"sk-confirm\"><summary class=\"sk-button{style}\" data-action=\"{action}\">{label}</summary>\
+         <div class=\"sk-dialog\" role=\"alertdialog\" data-confirm=\"{action}\">\
+         <div class=\"sk-dialog-title\">{title}</div><div class=\"sk-dialog-text\">{text}</div>\
+         <div class=\"sk-dialog-foot\"><a class=\"sk-button\" href=\"\" data-deny=\"{action}\">{deny}</a>\
+         <button class=\"sk-button{confirm_style}\" name=\"button\" value=\"{submit}\" data-confirmed=\"{action}\">{yes}</button></div></div></details>",
+        action = esc(action_id),
+        title = plain(confirm.get("title")),
+        text = confirm.get("text").map(text_of).unwrap_or_default(),
+        deny = or("deny", "Cancel"),
+        yes = or("confirm", "Yes"),
     )
 }
 
@@ -511,6 +541,9 @@ blockquote{border-left:4px solid #ddd;margin:2px 0;padding-left:8px}
 .sk-modal-title{font-size:18px;font-weight:800;padding:14px 18px;border-bottom:1px solid #eee}.sk-modal-body{padding:8px 18px}
 .sk-modal-foot{display:flex;justify-content:flex-end;gap:8px;padding:12px 18px;border-top:1px solid #eee}
 .sk-channel{font-weight:700;padding:8px 14px;background:#f8f8f8;border-bottom:1px solid #eee}
+.sk-confirm{display:inline-block}.sk-confirm>summary{list-style:none;display:inline-block}.sk-confirm>summary::-webkit-details-marker{display:none}
+.sk-dialog{position:absolute;z-index:10;background:#fff;border:1px solid #ddd;border-radius:8px;box-shadow:0 10px 30px rgba(0,0,0,.25);padding:14px 18px;max-width:420px;margin-top:6px}
+.sk-dialog-title{font-size:18px;font-weight:800;margin-bottom:8px}.sk-dialog-foot{display:flex;justify-content:flex-end;gap:8px;margin-top:12px}
 "#;
 
 #[cfg(test)]
@@ -569,5 +602,54 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("[rich_text block]"), "{html}");
+    }
+
+    #[test]
+    fn a_button_with_a_confirm_object_asks_before_it_submits() {
+        let revoke = json!({
+            "type": "button", "text": {"type": "plain_text", "text": "Revoke"}, "style": "danger",
+            "action_id": "symflow_revoke", "value": "run-1",
+            "confirm": {
+                "title": {"type": "plain_text", "text": "Revoke access?"},
+                "text": {"type": "mrkdwn", "text": "This removes access for *Alice* now."},
+                "confirm": {"type": "plain_text", "text": "Revoke"},
+                "deny": {"type": "plain_text", "text": "Keep it"},
+                "style": "danger"
+            }
+        });
+        let html = render(
+            &json!([{"type": "actions", "block_id": "b", "elements": [revoke]}]),
+            &[],
+        );
+        // The visible button only opens the dialog: it is not a submit button.
+        assert!(
+            html.contains("<summary class=\"sk-button danger\" data-action=\"symflow_revoke\">Revoke</summary>"),
+            "{html}"
+        );
+        assert_eq!(html.matches("name=\"button\"").count(), 1, "{html}");
+        let dialog = &html[html.find("sk-dialog").expect("a dialog")..];
+        assert!(dialog.contains("Revoke access?"), "{html}");
+        assert!(
+            dialog.contains("This removes access for <b>Alice</b> now."),
+            "{html}"
+        );
+        assert!(dialog.contains(">Keep it</a>"), "{html}");
+        assert!(
+            dialog.contains("name=\"button\" value=\"b|symflow_revoke|run-1\" data-confirmed=\"symflow_revoke\">Revoke</button>"),
+            "{html}"
+        );
+
+        // Slack's default labels when the object leaves them out.
+        let mut bare = revoke.clone();
+        bare["confirm"] = json!({"title": {"type": "plain_text", "text": "Sure?"},
+                                 "text": {"type": "plain_text", "text": "Really."}});
+        let html = render(
+            &json!([{"type": "actions", "block_id": "b", "elements": [bare]}]),
+            &[],
+        );
+        assert!(
+            html.contains(">Cancel</a>") && html.contains(">Yes</button>"),
+            "{html}"
+        );
     }
 }
