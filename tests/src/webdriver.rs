@@ -250,6 +250,26 @@ impl Browser {
         decode_base64(encoded.as_str().unwrap_or_default())
     }
 
+    /// Waits (without reloading) until `css` matches something on the current page, failing
+    /// after `patience`: after a click that submits a form, the next page may not have
+    /// replaced the old one yet when the click returns.
+    pub async fn wait_present(&self, css: &str, patience: Duration) -> Element {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            if let Some(element) = self.find(css).await {
+                return element;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!(
+                    "{} never showed {css:?} within {patience:?}; it says:\n{}",
+                    self.current_url().await,
+                    self.text("body").await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Reloads `url` until `css` matches something, failing after `patience`.
     pub async fn wait_for(&self, url: &str, css: &str, patience: Duration) -> Element {
         let deadline = tokio::time::Instant::now() + patience;

@@ -140,6 +140,7 @@ async fn sign_in(browser: &Browser, site: &Site, email: &str) {
     browser.type_into(&browser.get("#email").await, email).await;
     browser.type_into(&browser.get("#token").await, TOKEN).await;
     browser.click(&browser.get("#sign-in").await).await;
+    browser.wait_present("#who", PATIENCE).await;
     assert!(
         browser.text("#who").await.starts_with(email),
         "{email} is signed in; the page says {}",
@@ -200,6 +201,7 @@ async fn request_in_the_slack_preview_approve_in_the_console_revoke_and_permissi
         .type_into(&browser.get("#token").await, "guess")
         .await;
     browser.click(&browser.get("#sign-in").await).await;
+    browser.wait_present("#sign-in-error", PATIENCE).await;
     assert!(browser
         .text("#sign-in-error")
         .await
@@ -355,10 +357,8 @@ async fn request_in_the_slack_preview_approve_in_the_console_revoke_and_permissi
         )
         .await;
     browser.click(&browser.get("#action-approve").await).await;
-    assert!(
-        browser.find("#sent").await.is_some(),
-        "the approval is acknowledged"
-    );
+    // The approval is acknowledged (the page after the form's POST).
+    browser.wait_present("#sent", PATIENCE).await;
     let run = site.wait_status(db_run, RunStatus::Escalated).await;
     assert_eq!(run.approver().unwrap().email, ADMIN);
     assert_eq!(run.decision_message.as_deref(), Some("ok for the incident"));
