@@ -337,14 +337,17 @@ impl secrets::Guest for Capabilities {
             return Err(error(
                 "secrets",
                 "not-granted",
-                format!("the flow was not given the secret {secret_id:?}"),
+                format!("the flow was not given the secret {secret_id:?}: only secrets referenced in the settings of its environment's integrations (or its strategy's integration) may be read"),
             ));
         };
         variable(var).ok_or_else(|| {
             error(
                 "secrets",
                 "not-set",
-                format!("the Spin variable {var} (secret {secret_id:?}) is not set"),
+                format!(
+                    "the flow's secret {secret_id:?} has no value on Spin. Set the secret Spin variable {var} (SPIN_VARIABLE_{} for `spin up`) and declare it in spin.toml's [variables] and [component.symflow.variables].",
+                    var.to_ascii_uppercase()
+                ),
             )
         })
     }
