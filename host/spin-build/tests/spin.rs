@@ -7,7 +7,10 @@
 //!   wasmtime host that serves it as Spin does (`spin_host`), through the same path as the
 //!   native server's end-to-end tests: `/sym req` → modal → submit → card → approve → escalate
 //!   (the flow's Python strategy) → expiry on `/tick`, with Slack's Web API answered by the
-//!   fake Slack on loopback.
+//!   fake Slack on loopback;
+//! - `a_flow_reads_only_the_secrets_it_was_given_under_spin` and
+//!   `okta_group_membership_is_checked_under_spin`: capabilities over Spin variables and
+//!   outbound HTTP, each with its own small environment under `tests/envs/`.
 
 mod spin_host;
 
@@ -70,6 +73,22 @@ fn secrets_artifacts() -> &'static SpinArtifacts {
             admins: Vec::new(),
         })
         .expect("spin build of the secrets environment succeeds")
+    })
+}
+
+/// `spin build` of the Okta test environment (`tests/envs/okta`: one flow that asks Okta
+/// about its requester), once per test binary.
+fn okta_artifacts() -> &'static SpinArtifacts {
+    static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = target_dir();
+        symflow_spin_build::build(&SpinBuildOptions {
+            env_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/envs/okta"),
+            out_dir: target.join("tmp/spin-build-okta"),
+            wasm_target_dir: target.join("spin-wasm"),
+            admins: Vec::new(),
+        })
+        .expect("spin build of the Okta environment succeeds")
     })
 }
 
@@ -184,13 +203,15 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
-        Harness::start_with(artifacts, BTreeMap::new()).await
+        Harness::start_with(artifacts, BTreeMap::new(), Vec::new()).await
     }
 
-    /// The harness over the environment `build` builds, with `extra` Spin variables.
+    /// The harness over the environment `build` builds, with `extra` Spin variables and
+    /// `extra_hosts` (host:port) allowed for outbound HTTP.
     async fn start_with(
         build: fn() -> &'static SpinArtifacts,
         extra: BTreeMap<String, String>,
+        extra_hosts: Vec<String>,
     ) -> Harness {
         // The build runs componentize-py under its own runtime: not on this one's threads.
         let built = tokio::task::spawn_blocking(build)
@@ -238,7 +259,7 @@ impl Harness {
             ("pagerduty_api_url".to_string(), pagerduty.to_string()),
         ]);
         variables.extend(extra);
-        let shared = Shared {
+        let mut shared = Shared {
             kv: kv.clone(),
             read_gate: Default::default(),
             variables: Arc::new(variables),
@@ -252,6 +273,7 @@ impl Harness {
                         .unwrap_or_default(),
             ],
         };
+        shared.allowed_authorities.extend(extra_hosts);
         let files = built
             .tenant_json
             .parent()
@@ -746,6 +768,7 @@ async fn a_flow_reads_only_the_secrets_it_was_given_under_spin() {
                 "must-not-leak".to_string(),
             ),
         ]),
+        Vec::new(),
     )
     .await;
     let command =
@@ -800,6 +823,79 @@ async fn a_flow_reads_only_the_secrets_it_was_given_under_spin() {
     assert!(
         !said.iter().any(|t| t.contains("must-not-leak")),
         "{said:?}"
+    );
+}
+
+/// Okta's helpers under Spin go to the Okta API over Spin's outbound HTTP with the token of
+/// the secret Spin variable `okta_api_token` (the fake Okta refuses any other): the requester
+/// is found by e-mail, their groups and a group's members come back as the fake holds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_group_membership_is_checked_under_spin() {
+    let (okta, okta_state) = symflow_service_fakes::okta().await;
+    let authority = format!(
+        "{}{}",
+        okta.host_str().unwrap(),
+        okta.port().map(|p| format!(":{p}")).unwrap_or_default()
+    );
+    let h = Harness::start_with(
+        okta_artifacts,
+        BTreeMap::from([
+            ("okta_api_url".to_string(), okta.to_string()),
+            (
+                "okta_api_token".to_string(),
+                symflow_service_fakes::OKTA_TOKEN.to_string(),
+            ),
+        ]),
+        vec![authority],
+    )
+    .await;
+    const ALICE_ACME: &str = "UALICEACME";
+    h.slack.add_user(
+        FakeUser::new(ALICE_ACME, "alice.acme")
+            .email("alice@acme.com")
+            .team(TEAM),
+    );
+    let command = SlashCommand::new(TEAM, ALICE_ACME, "/sym", "req okta-checker")
+        .channel("C0GENERAL", "general");
+    let (status, body) = h.slack_post("/slack/commands", &command.request()).await;
+    assert_eq!(status, 200, "{body}");
+    let opened = h
+        .slack
+        .wait_for_count("views.open", 1, Duration::from_secs(10))
+        .await
+        .expect("the request modal opens");
+    let view = opened[0].view().unwrap().clone();
+    let view_id = h.slack.views().last().unwrap().id.clone();
+    let metadata = view["private_metadata"].as_str().unwrap().to_string();
+    let submit = ViewSubmission::new(TEAM, ALICE_ACME, &view_id, "symflow_request")
+        .private_metadata(&metadata)
+        .input("field:reason", "value", text_input("deploy"));
+    let (status, body) = h
+        .slack_post("/slack/interactivity", &submit.request())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let said: Vec<String> = h
+        .slack
+        .messages_in("#okta")
+        .iter()
+        .map(|m| m.text.clone())
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            "in eng: True".to_string(),
+            "in admins: False".to_string(),
+            "admins: carol@acme.com".to_string(),
+        ],
+        "Slack: {}",
+        h.slack.summary()
+    );
+    let calls = okta_state.lock().unwrap().calls.clone();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c == "GET /api/v1/users/00u-alice/groups"),
+        "{calls:?}"
     );
 }
 
