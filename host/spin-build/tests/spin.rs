@@ -7,7 +7,10 @@
 //!   wasmtime host that serves it as Spin does (`spin_host`), through the same path as the
 //!   native server's end-to-end tests: `/sym req` → modal → submit → card → approve → escalate
 //!   (the flow's Python strategy) → expiry on `/tick`, with Slack's Web API answered by the
-//!   fake Slack on loopback.
+//!   fake Slack on loopback;
+//! - `a_flow_reads_only_the_secrets_it_was_given_under_spin` and
+//!   `okta_group_membership_is_checked_under_spin`: capabilities over Spin variables and
+//!   outbound HTTP, each with its own small environment under `tests/envs/`.
 
 mod spin_host;
 
@@ -54,6 +57,38 @@ fn artifacts() -> &'static SpinArtifacts {
             admins: Vec::new(),
         })
         .expect("spin build succeeds")
+    })
+}
+
+/// `spin build` of the secrets test environment (`tests/envs/secrets`: one flow that reads
+/// its secrets), once per test binary.
+fn secrets_artifacts() -> &'static SpinArtifacts {
+    static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = target_dir();
+        symflow_spin_build::build(&SpinBuildOptions {
+            env_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/envs/secrets"),
+            out_dir: target.join("tmp/spin-build-secrets"),
+            wasm_target_dir: target.join("spin-wasm"),
+            admins: Vec::new(),
+        })
+        .expect("spin build of the secrets environment succeeds")
+    })
+}
+
+/// `spin build` of the Okta test environment (`tests/envs/okta`: one flow that asks Okta
+/// about its requester), once per test binary.
+fn okta_artifacts() -> &'static SpinArtifacts {
+    static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target = target_dir();
+        symflow_spin_build::build(&SpinBuildOptions {
+            env_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/envs/okta"),
+            out_dir: target.join("tmp/spin-build-okta"),
+            wasm_target_dir: target.join("spin-wasm"),
+            admins: Vec::new(),
+        })
+        .expect("spin build of the Okta environment succeeds")
     })
 }
 
@@ -168,8 +203,18 @@ struct Harness {
 
 impl Harness {
     async fn start() -> Harness {
+        Harness::start_with(artifacts, BTreeMap::new(), Vec::new()).await
+    }
+
+    /// The harness over the environment `build` builds, with `extra` Spin variables and
+    /// `extra_hosts` (host:port) allowed for outbound HTTP.
+    async fn start_with(
+        build: fn() -> &'static SpinArtifacts,
+        extra: BTreeMap<String, String>,
+        extra_hosts: Vec<String>,
+    ) -> Harness {
         // The build runs componentize-py under its own runtime: not on this one's threads.
-        let built = tokio::task::spawn_blocking(artifacts)
+        let built = tokio::task::spawn_blocking(build)
             .await
             .expect("spin build does not panic");
         let slack = FakeSlack::start().await;
@@ -198,7 +243,7 @@ impl Harness {
         let (pagerduty, _) = symflow_service_fakes::pagerduty().await;
         let kv = Arc::new(Mutex::new(BTreeMap::new()));
         let clock = Arc::new(AtomicU64::new(0));
-        let variables = BTreeMap::from([
+        let mut variables = BTreeMap::from([
             ("slack_bot_token".to_string(), BOT_TOKEN.to_string()),
             (
                 "slack_signing_secret".to_string(),
@@ -213,7 +258,8 @@ impl Harness {
             ),
             ("pagerduty_api_url".to_string(), pagerduty.to_string()),
         ]);
-        let shared = Shared {
+        variables.extend(extra);
+        let mut shared = Shared {
             kv: kv.clone(),
             read_gate: Default::default(),
             variables: Arc::new(variables),
@@ -227,6 +273,7 @@ impl Harness {
                         .unwrap_or_default(),
             ],
         };
+        shared.allowed_authorities.extend(extra_hosts);
         let files = built
             .tenant_json
             .parent()
@@ -700,6 +747,155 @@ async fn an_on_call_engineer_is_approved_without_a_click_under_spin() {
             .any(|m| m.text == "oncall@acme.com was granted access by oncall@acme.com"),
         "{:?}",
         h.slack.messages_in("#sym-audit")
+    );
+}
+
+/// A flow's `sym_secret`s under Spin: the secrets its environment's integrations reference
+/// are read from the secret Spin variables `secret_<name>`; one given but without a value
+/// names the variable to set; one no integration references is refused even though its
+/// variable is set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_reads_only_the_secrets_it_was_given_under_spin() {
+    let h = Harness::start_with(
+        secrets_artifacts,
+        BTreeMap::from([
+            (
+                "secret_vault_token".to_string(),
+                "vault-token-from-spin".to_string(),
+            ),
+            (
+                "secret_unreferenced".to_string(),
+                "must-not-leak".to_string(),
+            ),
+        ]),
+        Vec::new(),
+    )
+    .await;
+    let command =
+        SlashCommand::new(TEAM, ALICE, "/sym", "req secret-reader").channel("C0GENERAL", "general");
+    let (status, body) = h.slack_post("/slack/commands", &command.request()).await;
+    assert_eq!(status, 200, "{body}");
+    let opened = h
+        .slack
+        .wait_for_count("views.open", 1, Duration::from_secs(10))
+        .await
+        .expect("the request modal opens");
+    let view = opened[0].view().unwrap().clone();
+    let view_id = h.slack.views().last().unwrap().id.clone();
+    let metadata = view["private_metadata"].as_str().unwrap().to_string();
+    let submit = ViewSubmission::new(TEAM, ALICE, &view_id, "symflow_request")
+        .private_metadata(&metadata)
+        .input("field:reason", "value", text_input("rotate keys"));
+    let (status, body) = h
+        .slack_post("/slack/interactivity", &submit.request())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let said: Vec<String> = h
+        .slack
+        .messages_in("#secrets")
+        .iter()
+        .map(|m| m.text.clone())
+        .collect();
+    let line = |label: &str| {
+        said.iter()
+            .find(|t| t.starts_with(&format!("{label}: ")))
+            .cloned()
+            .unwrap_or_else(|| {
+                panic!(
+                    "the flow reported {label}: {said:?} Slack: {}",
+                    h.slack.summary()
+                )
+            })
+    };
+    assert_eq!(line("given"), "given: value vault-token-from-spin");
+    let unset = line("unset");
+    assert!(
+        unset.starts_with("unset: refused")
+            && unset.contains("secret_missing_token")
+            && unset.contains("SPIN_VARIABLE_SECRET_MISSING_TOKEN"),
+        "{unset}"
+    );
+    let other = line("other");
+    assert!(
+        other.starts_with("other: refused") && other.contains("not given"),
+        "{other}"
+    );
+    assert!(
+        !said.iter().any(|t| t.contains("must-not-leak")),
+        "{said:?}"
+    );
+}
+
+/// Okta's helpers under Spin go to the Okta API over Spin's outbound HTTP with the token of
+/// the secret Spin variable `okta_api_token` (the fake Okta refuses any other): the requester
+/// is found by e-mail, their groups and a group's members come back as the fake holds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_group_membership_is_checked_under_spin() {
+    let (okta, okta_state) = symflow_service_fakes::okta().await;
+    let authority = format!(
+        "{}{}",
+        okta.host_str().unwrap(),
+        okta.port().map(|p| format!(":{p}")).unwrap_or_default()
+    );
+    let h = Harness::start_with(
+        okta_artifacts,
+        BTreeMap::from([
+            ("okta_api_url".to_string(), okta.to_string()),
+            (
+                "okta_api_token".to_string(),
+                symflow_service_fakes::OKTA_TOKEN.to_string(),
+            ),
+        ]),
+        vec![authority],
+    )
+    .await;
+    const ALICE_ACME: &str = "UALICEACME";
+    h.slack.add_user(
+        FakeUser::new(ALICE_ACME, "alice.acme")
+            .email("alice@acme.com")
+            .team(TEAM),
+    );
+    let command = SlashCommand::new(TEAM, ALICE_ACME, "/sym", "req okta-checker")
+        .channel("C0GENERAL", "general");
+    let (status, body) = h.slack_post("/slack/commands", &command.request()).await;
+    assert_eq!(status, 200, "{body}");
+    let opened = h
+        .slack
+        .wait_for_count("views.open", 1, Duration::from_secs(10))
+        .await
+        .expect("the request modal opens");
+    let view = opened[0].view().unwrap().clone();
+    let view_id = h.slack.views().last().unwrap().id.clone();
+    let metadata = view["private_metadata"].as_str().unwrap().to_string();
+    let submit = ViewSubmission::new(TEAM, ALICE_ACME, &view_id, "symflow_request")
+        .private_metadata(&metadata)
+        .input("field:reason", "value", text_input("deploy"));
+    let (status, body) = h
+        .slack_post("/slack/interactivity", &submit.request())
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let said: Vec<String> = h
+        .slack
+        .messages_in("#okta")
+        .iter()
+        .map(|m| m.text.clone())
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            "in eng: True".to_string(),
+            "in admins: False".to_string(),
+            "admins: carol@acme.com".to_string(),
+        ],
+        "Slack: {}",
+        h.slack.summary()
+    );
+    let calls = okta_state.lock().unwrap().calls.clone();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c == "GET /api/v1/users/00u-alice/groups"),
+        "{calls:?}"
     );
 }
 

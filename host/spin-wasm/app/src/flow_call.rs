@@ -63,7 +63,7 @@ pub fn call(
         flow: flow.name().to_string(),
         run_id: Some(run.id.clone()),
         granted: flow.granted.clone(),
-        secrets: flow.secrets.clone(),
+        secrets: crate::secrets::given(flow),
         slack_api_base: slack_api_base.to_string(),
     });
     let directory = Directory::new(store, &tenant.name);

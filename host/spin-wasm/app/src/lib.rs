@@ -26,6 +26,7 @@ mod driver;
 mod flow_call;
 mod identities;
 mod interactivity;
+mod secrets;
 mod slack;
 mod state;
 mod tenant;

@@ -30,7 +30,8 @@ pub struct TenantFlow {
     pub strategy_integration: Option<Integration>,
     /// Integration keys of the environment (capabilities the flow may use).
     pub granted: Vec<String>,
-    /// (`sym_secret` path, Spin variable) pairs the flow may read.
+    /// (`sym_secret` name, Spin variable) pairs the build wrote; `secrets::given` adds the
+    /// ones the flow's integrations reference.
     #[serde(default)]
     pub secrets: Vec<(String, String)>,
 }

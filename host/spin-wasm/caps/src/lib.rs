@@ -9,7 +9,8 @@
 //! flow's environment does not declare answers `not-granted`, as on the native host. What the
 //! native host does that this component does not do yet answers `not-supported-on-spin`, with
 //! the reason; `docs/spin.md` lists them. `users.persist_user_identity` keeps identities in the
-//! key-value store ([`identities`]).
+//! key-value store ([`identities`]); PagerDuty's `is_on_call` ([`on_call`]) and Okta's
+//! membership helpers ([`okta_api`]) call the services over outbound HTTP.
 
 mod bindings {
     wit_bindgen::generate!({
@@ -20,6 +21,7 @@ mod bindings {
 }
 
 mod identities;
+mod okta_api;
 mod on_call;
 mod outbound;
 
@@ -266,17 +268,17 @@ impl pagerduty::Guest for Capabilities {
 }
 
 impl okta::Guest for Capabilities {
-    fn is_user_in_group(_user: User, _group_id: String) -> Result<bool, CapabilityError> {
+    fn is_user_in_group(user: User, group_id: String) -> Result<bool, CapabilityError> {
         granted("okta")?;
-        Err(not_supported("okta", "Okta"))
+        crate::okta_api::is_user_in_group(&user, &group_id)
     }
-    fn users_in_group(_group_id: String) -> Result<Vec<User>, CapabilityError> {
+    fn users_in_group(group_id: String) -> Result<Vec<User>, CapabilityError> {
         granted("okta")?;
-        Err(not_supported("okta", "Okta"))
+        crate::okta_api::users_in_group(&group_id)
     }
-    fn get_user_info(_user: User) -> Result<String, CapabilityError> {
+    fn get_user_info(user: User) -> Result<String, CapabilityError> {
         granted("okta")?;
-        Err(not_supported("okta", "Okta"))
+        crate::okta_api::get_user_info(&user)
     }
     fn list_groups(
         _name_filter: Option<String>,
@@ -285,7 +287,7 @@ impl okta::Guest for Capabilities {
         _only_native: bool,
     ) -> Result<String, CapabilityError> {
         granted("okta")?;
-        Err(not_supported("okta", "Okta"))
+        Err(not_supported("okta", "listing Okta groups"))
     }
 }
 
@@ -337,14 +339,17 @@ impl secrets::Guest for Capabilities {
             return Err(error(
                 "secrets",
                 "not-granted",
-                format!("the flow was not given the secret {secret_id:?}"),
+                format!("the flow was not given the secret {secret_id:?}: only secrets referenced in the settings of its environment's integrations (or its strategy's integration) may be read"),
             ));
         };
         variable(var).ok_or_else(|| {
             error(
                 "secrets",
                 "not-set",
-                format!("the Spin variable {var} (secret {secret_id:?}) is not set"),
+                format!(
+                    "the flow's secret {secret_id:?} has no value on Spin. Set the secret Spin variable {var} (SPIN_VARIABLE_{} for `spin up`) and declare it in spin.toml's [variables] and [component.symflow.variables].",
+                    var.to_ascii_uppercase()
+                ),
             )
         })
     }
@@ -377,40 +382,46 @@ impl store::Guest for Capabilities {
     }
 }
 
+/// The symflow user with this e-mail (a stable id from the e-mail) and the identities stored
+/// for them in the current tenant's key-value store.
+fn user_for_email(email: &str) -> User {
+    let tenant = with_context(|c| c.tenant.clone()).unwrap_or_default();
+    let identities = kv()
+        .ok()
+        .and_then(|store| identities::read(&store, &identities::key(&tenant, email)).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| UserIdentity {
+            service: i.service,
+            service_id: i.service_id,
+            user_id: i.user_id,
+        })
+        .collect();
+    let digest =
+        hex::encode(&Sha256::digest(format!("email:{}", email.to_lowercase()).as_bytes())[..16]);
+    User {
+        id: format!(
+            "{}-{}-{}-{}-{}",
+            &digest[..8],
+            &digest[8..12],
+            &digest[12..16],
+            &digest[16..20],
+            &digest[20..32]
+        ),
+        email: email.to_string(),
+        username: email.to_string(),
+        user_type: "normal".into(),
+        first_name: String::new(),
+        last_name: String::new(),
+        role: UserRole::Member,
+        identities,
+    }
+}
+
 impl users::Guest for Capabilities {
     fn get_or_create_user_by_email(email: String) -> Result<User, CapabilityError> {
-        let ctx = granted("users")?;
-        let identities = kv()
-            .ok()
-            .and_then(|store| identities::read(&store, &identities::key(&ctx.tenant, &email)).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| UserIdentity {
-                service: i.service,
-                service_id: i.service_id,
-                user_id: i.user_id,
-            })
-            .collect();
-        let digest = hex::encode(
-            &Sha256::digest(format!("email:{}", email.to_lowercase()).as_bytes())[..16],
-        );
-        Ok(User {
-            id: format!(
-                "{}-{}-{}-{}-{}",
-                &digest[..8],
-                &digest[8..12],
-                &digest[12..16],
-                &digest[16..20],
-                &digest[20..32]
-            ),
-            email: email.clone(),
-            username: email,
-            user_type: "normal".into(),
-            first_name: String::new(),
-            last_name: String::new(),
-            role: UserRole::Member,
-            identities,
-        })
+        granted("users")?;
+        Ok(user_for_email(&email))
     }
 
     fn persist_user_identity(

@@ -1,0 +1,235 @@
+//! Okta under Spin: `is_user_in_group`, `users_in_group` and `get_user_info` with the same
+//! REST calls as the native client (`host/integrations/src/okta.rs`) — the user by the Okta
+//! identity the user already has, else by login, else by e-mail search; then their groups or
+//! the group's members — over Spin's outbound HTTP. The Okta org's URL
+//! (`https://<org>.okta.com`) is the Spin variable `okta_api_url` and must also be in
+//! `allowed_outbound_hosts`; the API token is the secret Spin variable `okta_api_token` (sent
+//! as `SSWS <token>`). `list_groups` still answers `not-supported-on-spin`.
+
+use serde_json::{json, Value};
+
+use crate::bindings::exports::sym::flow::types::{CapabilityError, User, UserIdentity, UserRole};
+use crate::{error, outbound, variable};
+
+const MAX_PAGES: usize = 10;
+
+fn okta_error(code: &str, message: impl Into<String>) -> CapabilityError {
+    error("okta", code, message)
+}
+
+struct Client {
+    base: String,
+    token: String,
+}
+
+impl Client {
+    fn from_variables() -> Result<Client, CapabilityError> {
+        let base = variable("okta_api_url").ok_or_else(|| {
+            okta_error(
+                "not-configured",
+                "symflow does not know your Okta org on Spin. Set the Spin variable okta_api_url (SPIN_VARIABLE_OKTA_API_URL for `spin up`) to https://<your-org>.okta.com and add that URL to allowed_outbound_hosts in spin.toml.",
+            )
+        })?;
+        let token = variable("okta_api_token").ok_or_else(|| {
+            okta_error(
+                "not-configured",
+                "symflow has no Okta API token on Spin. Set the secret Spin variable okta_api_token (SPIN_VARIABLE_OKTA_API_TOKEN for `spin up`) to an Okta API token.",
+            )
+        })?;
+        Ok(Client {
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        })
+    }
+
+    /// The host part of the org URL: the `service_id` of Okta identities.
+    fn domain(&self) -> String {
+        let rest = self.base.split("://").nth(1).unwrap_or(&self.base);
+        rest.split('/').next().unwrap_or(rest).to_string()
+    }
+
+    /// GET `url` (absolute): status and JSON body (`Null` when the body is not JSON).
+    fn get(&self, url: &str, what: &str) -> Result<(u16, Value, Option<String>), CapabilityError> {
+        let answer = outbound::send(
+            "GET",
+            url,
+            &[
+                ("accept".into(), "application/json".into()),
+                ("content-type".into(), "application/json".into()),
+                ("authorization".into(), format!("SSWS {}", self.token)),
+            ],
+            None,
+        )
+        .map_err(|e| okta_error("unreachable", format!("Okta could not be reached: {e}")))?;
+        if answer.status == 401 || answer.status == 403 {
+            return Err(okta_error(
+                "unauthorized",
+                format!("Okta refused the API token (HTTP {}) for {what}; check the Spin variable okta_api_token", answer.status),
+            ));
+        }
+        let next = answer
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("link"))
+            .flat_map(|(_, v)| v.split(','))
+            .find(|l| l.contains("rel=\"next\""))
+            .and_then(|l| l.split('<').nth(1))
+            .and_then(|l| l.split('>').next())
+            .map(str::to_string);
+        let body = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        Ok((answer.status, body, next))
+    }
+
+    fn fail(what: &str, status: u16, body: &Value) -> CapabilityError {
+        let summary = body["errorSummary"].as_str().unwrap_or("no details");
+        let code = if status == 404 { "not-found" } else { "error" };
+        okta_error(
+            code,
+            format!("Okta answered HTTP {status} to {what}: {summary}"),
+        )
+    }
+
+    /// Every item of a paged list (Okta pages with `Link: <…>; rel="next"`).
+    fn list(&self, path: &str, what: &str) -> Result<Vec<Value>, CapabilityError> {
+        let mut url = format!("{}{path}", self.base);
+        let mut items = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let (status, body, next) = self.get(&url, what)?;
+            if status >= 300 {
+                return Err(Client::fail(what, status, &body));
+            }
+            match body {
+                Value::Array(batch) => items.extend(batch),
+                _ => {
+                    return Err(okta_error(
+                        "bad-answer",
+                        format!("Okta's answer to {what} is not a JSON list"),
+                    ))
+                }
+            }
+            match next {
+                Some(next) => url = next,
+                None => break,
+            }
+        }
+        Ok(items)
+    }
+
+    /// The Okta user with this login or e-mail, if any.
+    fn find_user(&self, login_or_email: &str) -> Result<Option<Value>, CapabilityError> {
+        let url = format!("{}/api/v1/users/{}", self.base, encode(login_or_email));
+        let (status, body, _) = self.get(&url, "GET /api/v1/users/{login}")?;
+        if status == 404 {
+            let filter = format!("profile.email eq \"{}\"", login_or_email.replace('"', ""));
+            let found = self.list(
+                &format!("/api/v1/users?search={}", encode(&filter)),
+                "GET /api/v1/users?search=",
+            )?;
+            return Ok(found.into_iter().next());
+        }
+        if status >= 300 {
+            return Err(Client::fail("GET /api/v1/users/{login}", status, &body));
+        }
+        Ok(Some(body))
+    }
+
+    /// The Okta id of `user`: their stored Okta identity, else looked up by e-mail.
+    fn id_of(&self, user: &User) -> Result<Option<String>, CapabilityError> {
+        let domain = self.domain();
+        if let Some(identity) = user
+            .identities
+            .iter()
+            .find(|i| i.service == "okta" && (i.service_id.is_empty() || i.service_id == domain))
+        {
+            return Ok(Some(identity.user_id.clone()));
+        }
+        let email = if user.email.is_empty() {
+            &user.username
+        } else {
+            &user.email
+        };
+        Ok(self
+            .find_user(email)?
+            .and_then(|u| u["id"].as_str().map(str::to_string)))
+    }
+}
+
+/// Is `user` a member of the Okta group `group_id`? Not an Okta user: no.
+pub fn is_user_in_group(user: &User, group_id: &str) -> Result<bool, CapabilityError> {
+    let client = Client::from_variables()?;
+    let Some(id) = client.id_of(user)? else {
+        return Ok(false);
+    };
+    let groups = client.list(
+        &format!("/api/v1/users/{}/groups", encode(&id)),
+        "GET /api/v1/users/{id}/groups",
+    )?;
+    Ok(groups.iter().any(|g| g["id"].as_str() == Some(group_id)))
+}
+
+/// The members of the Okta group `group_id`, as symflow users with their Okta identity.
+pub fn users_in_group(group_id: &str) -> Result<Vec<User>, CapabilityError> {
+    let client = Client::from_variables()?;
+    let members = client
+        .list(
+            &format!("/api/v1/groups/{}/users?limit=200", encode(group_id)),
+            "GET /api/v1/groups/{id}/users",
+        )
+        .map_err(|mut e| {
+            if e.code == "not-found" {
+                e.message = format!(
+                    "{} (check that the Okta group {group_id:?} exists)",
+                    e.message
+                );
+            }
+            e
+        })?;
+    let domain = client.domain();
+    Ok(members.iter().filter_map(|m| person(m, &domain)).collect())
+}
+
+/// The Okta user record of `user` as JSON (`{}` when Okta does not know them).
+pub fn get_user_info(user: &User) -> Result<String, CapabilityError> {
+    let client = Client::from_variables()?;
+    let Some(id) = client.id_of(user)? else {
+        return Ok(json!({}).to_string());
+    };
+    Ok(client.find_user(&id)?.unwrap_or(json!({})).to_string())
+}
+
+fn person(member: &Value, domain: &str) -> Option<User> {
+    let id = member["id"].as_str()?;
+    let profile = &member["profile"];
+    let email = profile["email"]
+        .as_str()
+        .or_else(|| profile["login"].as_str())?
+        .to_string();
+    let mut user = crate::user_for_email(&email);
+    user.first_name = profile["firstName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    user.last_name = profile["lastName"].as_str().unwrap_or_default().to_string();
+    user.role = UserRole::Member;
+    user.identities.retain(|i| i.service != "okta");
+    user.identities.push(UserIdentity {
+        service: "okta".into(),
+        service_id: domain.to_string(),
+        user_id: id.to_string(),
+    });
+    Some(user)
+}
+
+/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters pass).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
