@@ -113,6 +113,20 @@ impl Browser {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let what = format!("{method} {path}");
+        self.try_call(method, path, body)
+            .await
+            .unwrap_or_else(|error| panic!("WebDriver {what} failed: {error}"))
+    }
+
+    /// [`Browser::call`] that reports a refusal instead of failing the test (WebDriver may
+    /// refuse a script while a page is being replaced).
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> Result<Value, String> {
         let url = if path == "/session" {
             format!("{}{path}", self.base)
         } else {
@@ -135,12 +149,42 @@ impl Browser {
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        assert!(
-            status.is_success(),
-            "WebDriver {method} {path} failed ({status}): {}",
-            value["value"]["message"]
-        );
-        value.get("value").cloned().unwrap_or(Value::Null)
+        if !status.is_success() {
+            return Err(format!("({status}) {}", value["value"]["message"]));
+        }
+        Ok(value.get("value").cloned().unwrap_or(Value::Null))
+    }
+
+    /// Clicks `element`, which submits a form or follows a link, and waits until the page it
+    /// leads to has loaded. After a plain click the browser may not have sent the submission
+    /// yet, and an immediate `goto` would cancel it (seen on a loaded CI machine: a request
+    /// modal that was never submitted).
+    pub async fn click_and_wait(&self, element: &Element) {
+        self.run_script("window.symflowPageBeforeClick = true; return null;")
+            .await;
+        self.click(element).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+        loop {
+            let moved_on = self
+                .try_call(
+                    reqwest::Method::POST,
+                    "/execute/sync",
+                    json!({
+                        "script": "return window.symflowPageBeforeClick !== true && document.readyState === 'complete';",
+                        "args": [],
+                    }),
+                )
+                .await;
+            if moved_on == Ok(Value::Bool(true)) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the page never moved on after a click ({moved_on:?}) on {}",
+                self.current_url().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Opens `url`.

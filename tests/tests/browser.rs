@@ -139,7 +139,7 @@ async fn sign_in(browser: &Browser, site: &Site, email: &str) {
     );
     browser.type_into(&browser.get("#email").await, email).await;
     browser.type_into(&browser.get("#token").await, TOKEN).await;
-    browser.click(&browser.get("#sign-in").await).await;
+    browser.click_and_wait(&browser.get("#sign-in").await).await;
     browser.wait_present("#who", PATIENCE).await;
     assert!(
         browser.text("#who").await.starts_with(email),
@@ -152,7 +152,7 @@ async fn sign_in(browser: &Browser, site: &Site, email: &str) {
 async fn request_in_preview(browser: &Browser, site: &Site, flow: &str, fields: &[(&str, &str)]) {
     browser.goto(&site.url("/preview")).await;
     browser
-        .click(&browser.get(&format!("#request-{flow}")).await)
+        .click_and_wait(&browser.get(&format!("#request-{flow}")).await)
         .await;
     browser
         .wait_for(&site.url("/preview"), "#modal-submit", PATIENCE)
@@ -172,7 +172,9 @@ async fn request_in_preview(browser: &Browser, site: &Site, flow: &str, fields: 
             browser.type_into(&element, value).await;
         }
     }
-    browser.click(&browser.get("#modal-submit").await).await;
+    browser
+        .click_and_wait(&browser.get("#modal-submit").await)
+        .await;
 }
 
 async fn save_screenshot(browser: &Browser, name: &str) {
@@ -200,7 +202,7 @@ async fn request_in_the_slack_preview_approve_in_the_console_revoke_and_permissi
     browser
         .type_into(&browser.get("#token").await, "guess")
         .await;
-    browser.click(&browser.get("#sign-in").await).await;
+    browser.click_and_wait(&browser.get("#sign-in").await).await;
     browser.wait_present("#sign-in-error", PATIENCE).await;
     assert!(browser
         .text("#sign-in-error")
@@ -356,7 +358,9 @@ async fn request_in_the_slack_preview_approve_in_the_console_revoke_and_permissi
             "ok for the incident",
         )
         .await;
-    browser.click(&browser.get("#action-approve").await).await;
+    browser
+        .click_and_wait(&browser.get("#action-approve").await)
+        .await;
     // The approval is acknowledged (the page after the form's POST).
     browser.wait_present("#sent", PATIENCE).await;
     let run = site.wait_status(db_run, RunStatus::Escalated).await;
@@ -407,7 +411,7 @@ async fn request_in_the_slack_preview_approve_in_the_console_revoke_and_permissi
     let dialog = browser.text("[data-confirm=\"symflow_revoke\"]").await;
     assert!(dialog.contains("Revoke access?"), "{dialog}");
     let cancel = browser.get("[data-deny=\"symflow_revoke\"]").await;
-    browser.click(&cancel).await;
+    browser.click_and_wait(&cancel).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         site.wait_status(db_run, RunStatus::Escalated).await.status,
@@ -425,7 +429,7 @@ async fn request_in_the_slack_preview_approve_in_the_console_revoke_and_permissi
     let confirm = browser
         .get("[data-channel=\"#access-requests\"] [data-confirmed=\"symflow_revoke\"]")
         .await;
-    browser.click(&confirm).await;
+    browser.click_and_wait(&confirm).await;
     let run = site.wait_status(db_run, RunStatus::Deescalated).await;
     assert_eq!(run.actors["deescalate"].email, ALICE);
     browser

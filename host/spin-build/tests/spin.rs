@@ -344,6 +344,47 @@ impl Harness {
         (answered.status, answered.body)
     }
 
+    /// `/sym req <flow>` by `user` and the modal it opens submitted with `fields`
+    /// (`field:<name>` inputs); the run's id.
+    async fn submit_request(&self, user: &str, flow: &str, fields: &[(&str, Value)]) -> String {
+        let opened_before = self.slack.calls_to("views.open").len();
+        let command = SlashCommand::new(TEAM, user, "/sym", &format!("req {flow}"))
+            .channel("C0GENERAL", "general");
+        let (status, body) = self.slack_post("/slack/commands", &command.request()).await;
+        assert_eq!(status, 200, "{body}");
+        let opened = self
+            .slack
+            .wait_for_count("views.open", opened_before + 1, Duration::from_secs(10))
+            .await
+            .expect("the request modal opens");
+        let view = opened.last().unwrap().view().unwrap().clone();
+        let view_id = self
+            .slack
+            .views()
+            .last()
+            .expect("a view is open")
+            .id
+            .clone();
+        let metadata = view["private_metadata"]
+            .as_str()
+            .expect("the modal carries metadata")
+            .to_string();
+        let run_id = serde_json::from_str::<Value>(&metadata).unwrap()["run_id"]
+            .as_str()
+            .expect("the run exists from the prompt")
+            .to_string();
+        let mut submit = ViewSubmission::new(TEAM, user, &view_id, "symflow_request")
+            .private_metadata(&metadata);
+        for (name, value) in fields {
+            submit = submit.input(&format!("field:{name}"), "value", value.clone());
+        }
+        let (status, body) = self
+            .slack_post("/slack/interactivity", &submit.request())
+            .await;
+        assert_eq!(status, 200, "{body}");
+        run_id
+    }
+
     /// `/sym req oncall-access` by `user`, the modal filled in and submitted: the run is
     /// pending with its card in #sym-requests.
     async fn request_access(&self, user: &str, reason: &str) -> Card {
@@ -697,35 +738,17 @@ async fn simultaneous_clicks_do_not_lose_an_update_under_spin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_on_call_engineer_is_approved_without_a_click_under_spin() {
     let h = Harness::start().await;
-    let command =
-        SlashCommand::new(TEAM, OLIVE, "/sym", "req oncall-access").channel("C0GENERAL", "general");
-    let (status, _) = h.slack_post("/slack/commands", &command.request()).await;
-    assert_eq!(status, 200);
-    let opened = h
-        .slack
-        .wait_for_count("views.open", 1, Duration::from_secs(10))
-        .await
-        .expect("the request modal opens");
-    let view = opened[0].view().unwrap().clone();
-    let view_id = h.slack.views().last().unwrap().id.clone();
-    let metadata = view["private_metadata"].as_str().unwrap().to_string();
-    let run_id = serde_json::from_str::<Value>(&metadata).unwrap()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let submit = ViewSubmission::new(TEAM, OLIVE, &view_id, "symflow_request")
-        .private_metadata(&metadata)
-        .input(
-            "field:target_id",
-            "value",
-            inputs::static_select("sym_target.prod_db"),
+    let run_id = h
+        .submit_request(
+            OLIVE,
+            "oncall-access",
+            &[
+                ("target_id", inputs::static_select("sym_target.prod_db")),
+                ("reason", text_input("sev1")),
+                ("duration", inputs::static_select("30m")),
+            ],
         )
-        .input("field:reason", "value", text_input("sev1"))
-        .input("field:duration", "value", inputs::static_select("30m"));
-    let (status, body) = h
-        .slack_post("/slack/interactivity", &submit.request())
         .await;
-    assert_eq!(status, 200, "{body}");
     let run = h.run(&run_id);
     assert_eq!(
         run.status,
@@ -771,25 +794,12 @@ async fn a_flow_reads_only_the_secrets_it_was_given_under_spin() {
         Vec::new(),
     )
     .await;
-    let command =
-        SlashCommand::new(TEAM, ALICE, "/sym", "req secret-reader").channel("C0GENERAL", "general");
-    let (status, body) = h.slack_post("/slack/commands", &command.request()).await;
-    assert_eq!(status, 200, "{body}");
-    let opened = h
-        .slack
-        .wait_for_count("views.open", 1, Duration::from_secs(10))
-        .await
-        .expect("the request modal opens");
-    let view = opened[0].view().unwrap().clone();
-    let view_id = h.slack.views().last().unwrap().id.clone();
-    let metadata = view["private_metadata"].as_str().unwrap().to_string();
-    let submit = ViewSubmission::new(TEAM, ALICE, &view_id, "symflow_request")
-        .private_metadata(&metadata)
-        .input("field:reason", "value", text_input("rotate keys"));
-    let (status, body) = h
-        .slack_post("/slack/interactivity", &submit.request())
-        .await;
-    assert_eq!(status, 200, "{body}");
+    h.submit_request(
+        ALICE,
+        "secret-reader",
+        &[("reason", text_input("rotate keys"))],
+    )
+    .await;
     let said: Vec<String> = h
         .slack
         .messages_in("#secrets")
@@ -855,25 +865,12 @@ async fn okta_group_membership_is_checked_under_spin() {
             .email("alice@acme.com")
             .team(TEAM),
     );
-    let command = SlashCommand::new(TEAM, ALICE_ACME, "/sym", "req okta-checker")
-        .channel("C0GENERAL", "general");
-    let (status, body) = h.slack_post("/slack/commands", &command.request()).await;
-    assert_eq!(status, 200, "{body}");
-    let opened = h
-        .slack
-        .wait_for_count("views.open", 1, Duration::from_secs(10))
-        .await
-        .expect("the request modal opens");
-    let view = opened[0].view().unwrap().clone();
-    let view_id = h.slack.views().last().unwrap().id.clone();
-    let metadata = view["private_metadata"].as_str().unwrap().to_string();
-    let submit = ViewSubmission::new(TEAM, ALICE_ACME, &view_id, "symflow_request")
-        .private_metadata(&metadata)
-        .input("field:reason", "value", text_input("deploy"));
-    let (status, body) = h
-        .slack_post("/slack/interactivity", &submit.request())
-        .await;
-    assert_eq!(status, 200, "{body}");
+    h.submit_request(
+        ALICE_ACME,
+        "okta-checker",
+        &[("reason", text_input("deploy"))],
+    )
+    .await;
     let said: Vec<String> = h
         .slack
         .messages_in("#okta")
