@@ -349,6 +349,8 @@ async fn an_expiry_claimed_by_a_replica_that_dies_is_taken_over_once() {
         (TimerState::Done, 1),
         "the successor fired the dead replica's claim once: {timers:?}"
     );
+    // The expiry DM is an effect carried out after the step: wait for the outbox first.
+    cluster.wait_outbox_drained().await;
     let ended_dms = cluster
         .slack
         .messages_in(&FakeSlack::dm_channel_id(ALICE))
@@ -356,7 +358,6 @@ async fn an_expiry_claimed_by_a_replica_that_dies_is_taken_over_once() {
         .filter(|m| m.visible_text().contains("has ended"))
         .count();
     assert_eq!(ended_dms, 1, "one expiry DM");
-    cluster.wait_outbox_drained().await;
     let report = blocking(|| cluster.store.integrity_check()).expect("the check runs");
     assert!(report.is_ok(), "integrity: {:?}", report.problems);
 }
