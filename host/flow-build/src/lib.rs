@@ -237,7 +237,9 @@ pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFl
     let files = write_flow_modules(source, workdir.path())
         .map_err(|e| io_error(e, "cannot stage the flow"))?;
 
-    let partial = wasm_path.with_extension(format!("partial{}", std::process::id()));
+    // Built inside this build's own directory (two threads of one process may build the same
+    // flow at once), then renamed into the cache.
+    let partial = workdir.path().join("component.wasm");
     if let Err(failure) = componentize(workdir.path(), &guest, &partial) {
         let _ = std::fs::remove_file(&partial);
         return Err(BuildFailure {

@@ -123,10 +123,15 @@ fn compile_and_store(
 ) -> Result<Component, SandboxError> {
     let component = Component::new(engine, bytes).map_err(SandboxError::setup)?;
     let serialized = component.serialize().map_err(SandboxError::setup)?;
-    // Write then rename, so a crash never leaves a truncated artifact behind.
-    let tmp = artifact.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, serialized)
-        .and_then(|_| std::fs::rename(&tmp, artifact))
-        .map_err(SandboxError::setup)?;
+    // Write under a name no other thread or process uses, then rename into place: a crash never
+    // leaves a truncated artifact, and a process that has already mapped the artifact
+    // (`deserialize_file`) keeps its inode, where rewriting the file in place would change that
+    // process's memory images under it.
+    let dir = artifact.parent().unwrap_or(Path::new("."));
+    let mut partial = tempfile::NamedTempFile::new_in(dir).map_err(SandboxError::setup)?;
+    std::io::Write::write_all(&mut partial, &serialized).map_err(SandboxError::setup)?;
+    partial
+        .persist(artifact)
+        .map_err(|e| SandboxError::setup(e.error))?;
     Ok(component)
 }

@@ -59,7 +59,7 @@ pub fn build(options: &SpinBuildOptions) -> anyhow::Result<SpinArtifacts> {
     let wasm = wasm::build_components(&options.wasm_target_dir)?;
     let tenant = tenant::build_tenant(&options.env_dir, &options.out_dir, &options.admins)?;
     let tenant_json = options.out_dir.join("tenant.json");
-    std::fs::write(&tenant_json, serde_json::to_vec_pretty(&tenant.json)?)?;
+    write_atomically(&tenant_json, &serde_json::to_vec_pretty(&tenant.json)?)?;
     let component = options.out_dir.join("symflow.wasm");
     let composed = compose::compose(
         &std::fs::read(&wasm.app)?,
@@ -70,7 +70,7 @@ pub fn build(options: &SpinBuildOptions) -> anyhow::Result<SpinArtifacts> {
             .map(|(_, path)| std::fs::read(path))
             .collect::<Result<Vec<_>, _>>()?,
     )?;
-    std::fs::write(&component, composed)?;
+    write_atomically(&component, &composed)?;
     Ok(SpinArtifacts {
         component,
         tenant_json,
@@ -78,4 +78,18 @@ pub fn build(options: &SpinBuildOptions) -> anyhow::Result<SpinArtifacts> {
         caps: wasm.caps,
         flows: tenant.flows,
     })
+}
+
+/// Writes `bytes` under a temporary name in the same directory, then renames it into place, so
+/// a reader (`spin up`, a test) never sees a half-written file and one that has it open keeps
+/// the old contents.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut partial = tempfile::NamedTempFile::new_in(dir)?;
+    partial.write_all(bytes)?;
+    partial
+        .persist(path)
+        .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error))?;
+    Ok(())
 }

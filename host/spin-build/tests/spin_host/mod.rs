@@ -248,7 +248,14 @@ impl SpinHost {
             unsafe { Component::deserialize_file(&engine, &cached)? }
         } else {
             let component = Component::new(&engine, &bytes)?;
-            std::fs::write(&cached, component.serialize()?)?;
+            // Written under a name of its own, then renamed into place: tests load at the same
+            // time, and `deserialize_file` maps the file, so rewriting a file another test has
+            // mapped (truncate, then write) changed that test's memory image under it. This
+            // was CI's "memory fault … in dlfree" of the Spin app.
+            let dir = cached.parent().expect("the component has a directory");
+            let mut partial = tempfile::NamedTempFile::new_in(dir)?;
+            std::io::Write::write_all(&mut partial, &component.serialize()?)?;
+            partial.persist(&cached)?;
             component
         };
         let mut linker: Linker<HostState> = Linker::new(&engine);
