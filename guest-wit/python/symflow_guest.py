@@ -22,6 +22,14 @@ Build contract (what the build step puts next to this module on the Python path)
 
   Without a manifest there are no on-change modules and `flow_strategy` is imported if present.
 
+A flow bundle (world `flow-bundle`, one component for all flows of a tenant) is laid out the
+same way per flow under its own module names, listed by a generated `flow_bundle.py`:
+
+      FLOWS = {"<flow name>": {"impl": "flow_0_impl", "on_change": {"<field>": "flow_0_on_change_<f>"},
+                               "strategy": "flow_0_strategy" or None}, ...}
+
+  Every flow is imported at build time; the host calls `select_flow(name)` before a flow's calls.
+
 Module names are the constants below. An `AccessStrategy` subclass may also live in
 `flow_impl` itself. Build-time errors (two strategy classes, a manifest naming a module without
 its handler, two `@prefetch` reducers for one field) raise here, so they fail the build.
@@ -89,6 +97,7 @@ from sym.sdk.user import User, UserIdentity
 IMPL_MODULE = "flow_impl"
 MANIFEST_MODULE = "flow_manifest"
 STRATEGY_MODULE = "flow_strategy"
+BUNDLE_MODULE = "flow_bundle"
 ON_CHANGE_MODULE_PREFIX = "flow_on_change_"
 
 REDUCERS = ("get_permissions", "get_request_notifications", "get_approvers", "get_identity", "get_flows")
@@ -234,7 +243,36 @@ def load_flow() -> Dispatch:
     return build_dispatch(impl, on_change_modules, strategy_module)
 
 
-DISPATCH = load_flow()
+def load_bundle(flows: Dict[str, Dict[str, Any]]) -> Dict[str, Dispatch]:
+    """Import every flow of a bundle (`flow_bundle.FLOWS`, see the module docstring)."""
+    dispatches: Dict[str, Dispatch] = {}
+    for name, layout in flows.items():
+        impl = importlib.import_module(layout["impl"])
+        on_change_modules = {
+            field: importlib.import_module(module) for field, module in (layout.get("on_change") or {}).items()
+        }
+        strategy_name = layout.get("strategy")
+        strategy_module = importlib.import_module(strategy_name) if strategy_name else None
+        for module in (impl, strategy_module, *on_change_modules.values()):
+            if module is not None:
+                keep_source(module)
+        try:
+            dispatches[name] = build_dispatch(impl, on_change_modules, strategy_module)
+        except TypeError as error:
+            raise TypeError(f"flow {name!r}: {error}") from error
+    return dispatches
+
+
+def _load() -> "tuple[Dict[str, Dispatch], Dispatch]":
+    """A bundle's flows (none selected yet), or the one flow of a flow component."""
+    bundle = _import_optional(BUNDLE_MODULE)
+    if bundle is not None:
+        return load_bundle(bundle.FLOWS), Dispatch({}, {}, {}, None)
+    return {}, load_flow()
+
+
+# The flows of a bundle by name (empty in a one-flow component), and the flow the handlers run.
+DISPATCHES, DISPATCH = _load()
 
 
 # --------------------------------------------------------------------------------------------
@@ -726,7 +764,24 @@ def _warm_up_at_build() -> None:
         pass
 
 
+if hasattr(exports, "Bundle"):
+
+    class Bundle(exports.Bundle):
+        """`sym:flow/bundle` (world `flow-bundle`): the host selects the flow before its calls."""
+
+        def flow_names(self) -> List[str]:
+            return list(DISPATCHES)
+
+        def select_flow(self, name: str) -> None:
+            global DISPATCH
+            dispatch = DISPATCHES.get(name)
+            if dispatch is None:
+                carried = ", ".join(sorted(DISPATCHES)) or "none"
+                raise Err(f"this component carries no flow named {name!r} (it carries: {carried}); rebuild it")
+            DISPATCH = dispatch
+
+
 _warm_up_at_build()
 
 
-__all__ = ["DISPATCH", "Handlers", "approvers", "build_dispatch", "field_key", "flow_error", "load_flow"]
+__all__ = ["DISPATCH", "DISPATCHES", "Handlers", "load_bundle", "approvers", "build_dispatch", "field_key", "flow_error", "load_flow"]

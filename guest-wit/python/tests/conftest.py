@@ -1,7 +1,7 @@
 """Test setup: the SDK and a copy of componentize-py's generated bindings on `sys.path`.
 
 `wit_stub/` is the output of
-    componentize-py -d guest-wit/wit -w flow bindings <dir>
+    componentize-py -d guest-wit/wit -w flow-bundle bindings <dir>
 (`wit_world` and `componentize_py_types`); `test_bindings_stub.py` checks it is current. Its
 import functions only raise NotImplementedError; the `host` fixture replaces every one of them
 with a recording fake.

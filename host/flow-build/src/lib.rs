@@ -25,6 +25,11 @@ pub const IMPL_MODULE: &str = "flow_impl";
 pub const STRATEGY_MODULE: &str = "flow_strategy";
 pub const MANIFEST_MODULE: &str = "flow_manifest";
 pub const APP_MODULE: &str = "symflow_guest";
+/// A flow bundle's list of flows and their modules (`build_bundle`).
+pub const BUNDLE_MODULE: &str = "flow_bundle";
+/// The WIT world of one flow's component, and of a bundle of several.
+pub const FLOW_WORLD: &str = "flow";
+pub const FLOW_BUNDLE_WORLD: &str = "flow-bundle";
 const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
 
 /// The Python sources of one flow.
@@ -162,29 +167,113 @@ impl std::error::Error for BuildFailure {}
 /// Check and build one flow, or return the cached component.
 pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFlow, BuildFailure> {
     let started = Instant::now();
+    let warnings = check_source(source, options)?;
+    let key = source.cache_key(options.import_policy);
+    let wasm_path = options
+        .cache_dir
+        .join(format!("{}-{key}.wasm", sanitize(&source.name)));
+    componentize_cached(
+        &source.name,
+        &wasm_path,
+        FLOW_WORLD,
+        options,
+        warnings,
+        started,
+        |dir| {
+            let staged = stage_flow(source, dir, "flow")?;
+            write_manifest(&staged, source, dir)?;
+            Ok(staged.files)
+        },
+    )
+}
+
+/// Check every flow and build them into one component of world `flow-bundle` (one Python
+/// interpreter for all of a tenant's flows: what Spin serves, where the package size is
+/// capped), or return the cached bundle. `name` names the bundle (the tenant).
+pub fn build_bundle(
+    name: &str,
+    sources: &[FlowSource],
+    options: &BuildOptions,
+) -> Result<BuiltFlow, BuildFailure> {
+    let started = Instant::now();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-
-    let local_modules: Vec<String> = vec![IMPL_MODULE.into(), STRATEGY_MODULE.into()];
-    checks::check_imports(
-        &source.impl_path,
-        &source.impl_source,
-        options.import_policy,
-        &local_modules,
-        &mut errors,
-        &mut warnings,
-    );
-    for (_, path, text) in &source.on_change {
-        checks::check_imports(
-            path,
-            text,
-            options.import_policy,
-            &local_modules,
-            &mut errors,
-            &mut warnings,
-        );
+    for source in sources {
+        match check_source(source, options) {
+            Ok(found) => warnings.extend(found),
+            Err(failure) => {
+                errors.extend(failure.errors);
+                warnings.extend(failure.warnings);
+            }
+        }
     }
-    if let Some((path, text)) = &source.strategy {
+    if !errors.is_empty() {
+        return Err(BuildFailure { errors, warnings });
+    }
+    let key = {
+        let mut hasher = Sha256::new();
+        hasher.update(FLOW_BUNDLE_WORLD.as_bytes());
+        for source in sources {
+            hasher.update([0]);
+            hasher.update(source.name.as_bytes());
+            hasher.update([0]);
+            hasher.update(source.cache_key(options.import_policy).as_bytes());
+        }
+        hex::encode(&hasher.finalize()[..16])
+    };
+    let wasm_path = options
+        .cache_dir
+        .join(format!("bundle-{}-{key}.wasm", sanitize(name)));
+    componentize_cached(
+        name,
+        &wasm_path,
+        FLOW_BUNDLE_WORLD,
+        options,
+        warnings,
+        started,
+        |dir| {
+            let mut files = Vec::new();
+            let mut flows = serde_json::Map::new();
+            for (i, source) in sources.iter().enumerate() {
+                let staged = stage_flow(source, dir, &format!("flow_{i}"))?;
+                flows.insert(
+                    source.name.clone(),
+                    serde_json::json!({
+                        "impl": staged.impl_module,
+                        "on_change": staged.on_change.iter().cloned().collect::<serde_json::Map<_, _>>(),
+                        "strategy": staged.strategy_module,
+                    }),
+                );
+                files.extend(staged.files);
+            }
+            let flows = serde_json::Value::Object(flows).to_string();
+            // A JSON string literal is a Python string literal too.
+            let literal = serde_json::Value::String(flows).to_string();
+            std::fs::write(
+                dir.join(format!("{BUNDLE_MODULE}.py")),
+                format!(
+                    "\"\"\"Written by `symflow build`: the flows this bundle carries and their modules.\"\"\"\n\
+                     import json\n\
+                     FLOWS = json.loads({literal})\n"
+                ),
+            )?;
+            Ok(files)
+        },
+    )
+}
+
+/// The static checks of one flow's files; the warnings when it passes.
+fn check_source(
+    source: &FlowSource,
+    options: &BuildOptions,
+) -> Result<Vec<BuildWarning>, BuildFailure> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let local_modules: Vec<String> = vec![IMPL_MODULE.into(), STRATEGY_MODULE.into()];
+    let files = std::iter::once((&source.impl_path, &source.impl_source))
+        .chain(source.on_change.iter().map(|(_, path, text)| (path, text)))
+        .chain(source.strategy.iter().map(|(path, text)| (path, text)));
+    for (path, text) in files {
         checks::check_imports(
             path,
             text,
@@ -197,19 +286,30 @@ pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFl
     if source.requires_permissions {
         checks::check_required_reducers(&source.impl_path, &source.impl_source, &mut errors);
     }
-    if !errors.is_empty() {
-        return Err(BuildFailure { errors, warnings });
+    if errors.is_empty() {
+        Ok(warnings)
+    } else {
+        Err(BuildFailure { errors, warnings })
     }
+}
 
-    let key = source.cache_key(options.import_policy);
-    let wasm_path = options
-        .cache_dir
-        .join(format!("{}-{key}.wasm", sanitize(&source.name)));
+/// The component at `wasm_path` when the cache has it; otherwise `stage` writes the Python
+/// modules into a fresh build directory (returning (module file, user path) pairs, for
+/// messages) and componentize-py builds them against `world`.
+fn componentize_cached(
+    name: &str,
+    wasm_path: &Path,
+    world: &str,
+    options: &BuildOptions,
+    warnings: Vec<BuildWarning>,
+    started: Instant,
+    stage: impl FnOnce(&Path) -> std::io::Result<Vec<(String, PathBuf)>>,
+) -> Result<BuiltFlow, BuildFailure> {
     if wasm_path.exists() {
-        let size_bytes = std::fs::metadata(&wasm_path).map(|m| m.len()).unwrap_or(0);
+        let size_bytes = std::fs::metadata(wasm_path).map(|m| m.len()).unwrap_or(0);
         return Ok(BuiltFlow {
-            name: source.name.clone(),
-            wasm_path,
+            name: name.to_string(),
+            wasm_path: wasm_path.to_path_buf(),
             cached: true,
             seconds: started.elapsed().as_secs_f64(),
             size_bytes,
@@ -234,14 +334,12 @@ pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFl
         .prefix("flow-")
         .tempdir_in(&options.cache_dir)
         .map_err(|e| io_error(e, "cannot create a build directory"))?;
-    let files = write_flow_modules(source, workdir.path())
-        .map_err(|e| io_error(e, "cannot stage the flow"))?;
+    let files = stage(workdir.path()).map_err(|e| io_error(e, "cannot stage the flow"))?;
 
     // Built inside this build's own directory (two threads of one process may build the same
     // flow at once), then renamed into the cache.
     let partial = workdir.path().join("component.wasm");
-    if let Err(failure) = componentize(workdir.path(), &guest, &partial) {
-        let _ = std::fs::remove_file(&partial);
+    if let Err(failure) = componentize(workdir.path(), &guest, world, &partial) {
         return Err(BuildFailure {
             errors: vec![checks::explain_componentize_failure(
                 &format!("{failure:?}"),
@@ -250,11 +348,11 @@ pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFl
             warnings,
         });
     }
-    std::fs::rename(&partial, &wasm_path).map_err(|e| io_error(e, "cannot store the component"))?;
-    let size_bytes = std::fs::metadata(&wasm_path).map(|m| m.len()).unwrap_or(0);
+    std::fs::rename(&partial, wasm_path).map_err(|e| io_error(e, "cannot store the component"))?;
+    let size_bytes = std::fs::metadata(wasm_path).map(|m| m.len()).unwrap_or(0);
     Ok(BuiltFlow {
-        name: source.name.clone(),
-        wasm_path,
+        name: name.to_string(),
+        wasm_path: wasm_path.to_path_buf(),
         cached: false,
         seconds: started.elapsed().as_secs_f64(),
         size_bytes,
@@ -262,44 +360,81 @@ pub fn build_flow(source: &FlowSource, options: &BuildOptions) -> Result<BuiltFl
     })
 }
 
-/// Stage the user's files under the module names the app module imports, and
-/// the manifest telling it which of them exist. Returns (module file, user path).
-fn write_flow_modules(source: &FlowSource, dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
-    let mut files = Vec::new();
-    let impl_file = format!("{IMPL_MODULE}.py");
-    std::fs::write(dir.join(&impl_file), &source.impl_source)?;
-    files.push((impl_file, source.impl_path.clone()));
+/// One flow's modules as staged in a build directory.
+struct StagedFlow {
+    /// (module file, user path) of every file written.
+    files: Vec<(String, PathBuf)>,
+    impl_module: String,
+    /// (prompt field, module) per on-change handler.
+    on_change: Vec<(String, serde_json::Value)>,
+    strategy_module: Option<String>,
+}
 
-    let mut on_change_entries = Vec::new();
+/// Stage the user's files under module names starting with `prefix` (`flow` for a flow
+/// component: `flow_impl`, `flow_strategy`, `flow_on_change_<f>`, the names the app module
+/// imports; `flow_<i>` for flow *i* of a bundle).
+fn stage_flow(source: &FlowSource, dir: &Path, prefix: &str) -> std::io::Result<StagedFlow> {
+    let mut files = Vec::new();
+    let impl_module = format!("{prefix}_impl");
+    std::fs::write(dir.join(format!("{impl_module}.py")), &source.impl_source)?;
+    files.push((format!("{impl_module}.py"), source.impl_path.clone()));
+
+    let mut on_change = Vec::new();
     for (field, path, text) in &source.on_change {
-        let module = format!("flow_on_change_{}", sanitize(field).replace('-', "_"));
+        let module = format!("{prefix}_on_change_{}", sanitize(field).replace('-', "_"));
         std::fs::write(dir.join(format!("{module}.py")), text)?;
         files.push((format!("{module}.py"), path.clone()));
-        on_change_entries.push(format!("    {field:?}: {module:?},"));
+        on_change.push((field.clone(), serde_json::Value::String(module)));
     }
+    let mut strategy_module = None;
     if let Some((path, text)) = &source.strategy {
-        let file = format!("{STRATEGY_MODULE}.py");
-        std::fs::write(dir.join(&file), text)?;
-        files.push((file, path.clone()));
+        let module = format!("{prefix}_strategy");
+        std::fs::write(dir.join(format!("{module}.py")), text)?;
+        files.push((format!("{module}.py"), path.clone()));
+        strategy_module = Some(module);
     }
+    Ok(StagedFlow {
+        files,
+        impl_module,
+        on_change,
+        strategy_module,
+    })
+}
+
+/// The manifest of a flow component: which of its modules exist.
+fn write_manifest(staged: &StagedFlow, source: &FlowSource, dir: &Path) -> std::io::Result<()> {
+    let entries: Vec<String> = staged
+        .on_change
+        .iter()
+        .map(|(field, module)| {
+            format!(
+                "    {}: {module},",
+                serde_json::Value::String(field.clone())
+            )
+        })
+        .collect();
     let manifest = format!(
         "\"\"\"Written by `symflow build`: which modules of this flow exist.\"\"\"\n\
-         FLOW_NAME = {name:?}\n\
+         FLOW_NAME = {name}\n\
          ON_CHANGE_MODULES = {{\n{entries}\n}}\n\
          HAS_STRATEGY = {has_strategy}\n",
-        name = source.name,
-        entries = on_change_entries.join("\n"),
-        has_strategy = if source.strategy.is_some() {
+        name = serde_json::Value::String(source.name.clone()),
+        entries = entries.join("\n"),
+        has_strategy = if staged.strategy_module.is_some() {
             "True"
         } else {
             "False"
         },
     );
-    std::fs::write(dir.join(format!("{MANIFEST_MODULE}.py")), manifest)?;
-    Ok(files)
+    std::fs::write(dir.join(format!("{MANIFEST_MODULE}.py")), manifest)
 }
 
-fn componentize(flow_dir: &Path, guest: &GuestTree, output: &Path) -> anyhow::Result<()> {
+fn componentize(
+    flow_dir: &Path,
+    guest: &GuestTree,
+    world: &str,
+    output: &Path,
+) -> anyhow::Result<()> {
     let wit_dir = guest.wit_dir();
     let python_dir = guest.python_dir();
     let flow_dir_str = flow_dir
@@ -313,7 +448,7 @@ fn componentize(flow_dir: &Path, guest: &GuestTree, output: &Path) -> anyhow::Re
     let empty: HashMap<&str, &str> = HashMap::new();
     let generator = componentize_py::ComponentGenerator {
         wit_paths: &wit_paths,
-        worlds: &["flow"],
+        worlds: &[world],
         features: &[],
         all_features: false,
         world_module: None,

@@ -1,14 +1,12 @@
-//! The composition (wac-graph): one capabilities instance feeding every flow's imports and the
-//! HTTP component's `symflow:spin/context`; flow *i* plugged into the HTTP component's `flow-i`
-//! slot (unused slots get flow 0 again, so the composition is complete); the HTTP component's
+//! The composition (wac-graph): one capabilities instance feeding the flow bundle's imports and
+//! the HTTP component's `symflow:spin/context`; the bundle's `handlers` and `bundle` exports
+//! plugged into the HTTP component's imports of the same names; the HTTP component's
 //! `wasi:http/incoming-handler` exported. Everything left unsatisfied (WASI, Spin's key-value
 //! and variables) becomes an import of the composed component, for Spin to provide.
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, Context};
 use wac_graph::types::Package;
 use wac_graph::{CompositionGraph, EncodeOptions};
-
-use crate::tenant::SLOTS;
 
 /// The capability interfaces a flow imports (`world flow` in guest-wit/wit/world.wit).
 pub const FLOW_CAPABILITIES: [&str; 10] = [
@@ -24,17 +22,12 @@ pub const FLOW_CAPABILITIES: [&str; 10] = [
     "sym:flow/log@0.1.0",
 ];
 pub const HANDLERS: &str = "sym:flow/handlers@0.1.0";
+pub const BUNDLE: &str = "sym:flow/bundle@0.1.0";
 /// Types-only interface: exported by the capabilities component, imported by everyone else.
 pub const TYPES: &str = "sym:flow/types@0.1.0";
 pub const CONTEXT: &str = "symflow:spin/context@0.1.0";
 
-pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec<u8>> {
-    if flows.is_empty() || flows.len() > SLOTS {
-        bail!(
-            "a composition carries 1 to {SLOTS} flows, not {}",
-            flows.len()
-        );
-    }
+pub fn compose(app: &[u8], caps: &[u8], bundle: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
     let register = |graph: &mut CompositionGraph, name: &str, bytes: &[u8]| {
         let package = Package::from_bytes(name, None, bytes.to_vec(), graph.types_mut())
@@ -45,23 +38,16 @@ pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec
     };
     let app_id = register(&mut graph, "symflow:http-app", app)?;
     let caps_id = register(&mut graph, "symflow:capabilities", caps)?;
+    let bundle_id = register(&mut graph, "symflow:flows", bundle)?;
     let caps = graph.instantiate(caps_id);
-    let mut handlers = Vec::new();
-    for (i, bytes) in flows.iter().enumerate() {
-        let id = register(&mut graph, &format!("symflow:flow-{i}"), bytes)?;
-        let flow = graph.instantiate(id);
-        for capability in FLOW_CAPABILITIES.into_iter().chain([TYPES]) {
-            let export = graph
-                .alias_instance_export(caps, capability)
-                .map_err(|e| anyhow!("capabilities component: {capability}: {e}"))?;
-            graph
-                .set_instantiation_argument(flow, capability, export)
-                .map_err(|e| anyhow!("flow {i} import {capability}: {e}"))?;
-        }
+    let flows = graph.instantiate(bundle_id);
+    for capability in FLOW_CAPABILITIES.into_iter().chain([TYPES]) {
         let export = graph
-            .alias_instance_export(flow, HANDLERS)
-            .map_err(|e| anyhow!("flow {i} exports no {HANDLERS}: {e}"))?;
-        handlers.push(export);
+            .alias_instance_export(caps, capability)
+            .map_err(|e| anyhow!("capabilities component: {capability}: {e}"))?;
+        graph
+            .set_instantiation_argument(flows, capability, export)
+            .map_err(|e| anyhow!("flow bundle import {capability}: {e}"))?;
     }
     let app = graph.instantiate(app_id);
     let types = graph
@@ -70,11 +56,13 @@ pub fn compose(app: &[u8], caps: &[u8], flows: &[Vec<u8>]) -> anyhow::Result<Vec
     graph
         .set_instantiation_argument(app, TYPES, types)
         .map_err(|e| anyhow!("HTTP component import {TYPES}: {e}"))?;
-    for slot in 0..SLOTS {
-        let export = handlers.get(slot).copied().unwrap_or(handlers[0]);
+    for interface in [HANDLERS, BUNDLE] {
+        let export = graph
+            .alias_instance_export(flows, interface)
+            .map_err(|e| anyhow!("the flow bundle exports no {interface}: {e}"))?;
         graph
-            .set_instantiation_argument(app, &format!("flow-{slot}"), export)
-            .map_err(|e| anyhow!("plugging slot flow-{slot}: {e}"))?;
+            .set_instantiation_argument(app, interface, export)
+            .map_err(|e| anyhow!("HTTP component import {interface}: {e}"))?;
     }
     let context = graph
         .alias_instance_export(caps, CONTEXT)

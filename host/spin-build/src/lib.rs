@@ -31,8 +31,10 @@ pub struct SpinArtifacts {
     /// The HTTP and capabilities components before composition.
     pub app: PathBuf,
     pub caps: PathBuf,
-    /// Each flow's component, in slot order.
-    pub flows: Vec<(String, PathBuf)>,
+    /// The flows the tenant's bundle carries.
+    pub flows: Vec<String>,
+    /// The flow bundle: every flow of the tenant in one Python component.
+    pub bundle: PathBuf,
 }
 
 /// Where things are.
@@ -64,11 +66,7 @@ pub fn build(options: &SpinBuildOptions) -> anyhow::Result<SpinArtifacts> {
     let composed = compose::compose(
         &std::fs::read(&wasm.app)?,
         &std::fs::read(&wasm.caps)?,
-        &tenant
-            .flows
-            .iter()
-            .map(|(_, path)| std::fs::read(path))
-            .collect::<Result<Vec<_>, _>>()?,
+        &std::fs::read(&tenant.bundle.wasm_path)?,
     )?;
     write_atomically(&component, &composed)?;
     Ok(SpinArtifacts {
@@ -77,6 +75,7 @@ pub fn build(options: &SpinBuildOptions) -> anyhow::Result<SpinArtifacts> {
         app: wasm.app,
         caps: wasm.caps,
         flows: tenant.flows,
+        bundle: tenant.bundle.wasm_path,
     })
 }
 
@@ -88,6 +87,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut partial = tempfile::NamedTempFile::new_in(dir)?;
     partial.write_all(bytes)?;
+    // Readable like any build output (a temporary file is private to its owner).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(partial.path(), std::fs::Permissions::from_mode(0o644))?;
+    }
     partial
         .persist(path)
         .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error))?;

@@ -30,12 +30,7 @@ fn main() -> anyhow::Result<()> {
         "{} ({:.1} MB, flows: {})",
         built.component.display(),
         size as f64 / 1e6,
-        built
-            .flows
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        built.flows.join(", ")
     );
     println!("{}", built.tenant_json.display());
     Ok(())

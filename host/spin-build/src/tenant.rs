@@ -1,22 +1,24 @@
-//! The tenant file: the environment's flows as the Spin component needs them, from the same
-//! pipeline as `symflow up` (load the Terraform, build each flow, read its handlers, make its
-//! `FlowSpec` and `flow-info`). The JSON shapes are those of the component's wit-bindgen types
+//! The tenant file and the tenant's flow bundle: the environment's flows as the Spin component
+//! needs them, from the same pipeline as `symflow up` (load the Terraform, build and check each
+//! flow, read its handlers, make its `FlowSpec` and `flow-info`), then every flow built into one
+//! Python component (`symflow_flow_build::build_bundle`): one interpreter for the tenant,
+//! however many flows it has. The JSON shapes are those of the component's wit-bindgen types
 //! (serde with Rust field and variant names).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Value};
-use symflow_flow_host::catalog::CatalogPaths;
+use symflow_flow_build::{build_bundle, BuildOptions, BuiltFlow, FlowSource, ImportPolicy};
+use symflow_flow_host::catalog::{self, CatalogPaths};
 use symflow_sandbox::types;
 use symflow_server::flows::Flows;
 
-/// Flows one composition can carry (`flow-0` … `flow-3` in `http-app.wit`).
-pub const SLOTS: usize = 4;
-
 pub struct Tenant {
     pub json: Value,
-    /// (flow name, built component) in slot order.
-    pub flows: Vec<(String, PathBuf)>,
+    /// The names of the flows the bundle carries.
+    pub flows: Vec<String>,
+    /// The flow bundle (world `sym:flow/flow-bundle`).
+    pub bundle: BuiltFlow,
 }
 
 pub fn build_tenant(env_dir: &Path, out_dir: &Path, admins: &[String]) -> anyhow::Result<Tenant> {
@@ -32,19 +34,10 @@ pub fn build_tenant(env_dir: &Path, out_dir: &Path, admins: &[String]) -> anyhow
             env_dir.display()
         );
     }
-    if all.len() > SLOTS {
-        anyhow::bail!(
-            "{} declares {} flows; one Spin component carries at most {SLOTS} (each flow's Python is its own ~20 MB component). Split the environment into several tenants (see docs/spin.md).",
-            env_dir.display(),
-            all.len()
-        );
-    }
     let mut entries = Vec::new();
-    let mut components = Vec::new();
-    for (slot, flow) in all.iter().enumerate() {
+    for flow in &all {
         let strategy_integration = flow.strategy_integration().map(integration);
         entries.push(json!({
-            "slot": slot,
             "spec": flow.spec(),
             "info": flow_info(&flow.info),
             "error_channel": flow.error_channel,
@@ -53,16 +46,38 @@ pub fn build_tenant(env_dir: &Path, out_dir: &Path, admins: &[String]) -> anyhow
             "granted": flow.integrations.keys().collect::<Vec<_>>(),
             "secrets": [],
         }));
-        components.push((flow.name().to_string(), flow.loaded.built.wasm_path.clone()));
     }
+    let names: Vec<String> = all.iter().map(|flow| flow.name().to_string()).collect();
+    let sources: Vec<FlowSource> = names
+        .iter()
+        .map(|name| {
+            config
+                .flows
+                .values()
+                .find(|flow| &flow.name == name)
+                .map(|flow| catalog::flow_source(&config, flow))
+                .ok_or_else(|| anyhow::anyhow!("flow {name} is served but not declared"))
+        })
+        .collect::<anyhow::Result<_>>()?;
     let name = env_dir
         .canonicalize()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "default".into());
+    let options = BuildOptions {
+        cache_dir: paths.builds.clone(),
+        import_policy: ImportPolicy::Sym,
+    };
+    let bundle = build_bundle(&name, &sources, &options).map_err(|failure| {
+        anyhow::anyhow!(
+            "building the flow bundle of {}:\n{failure}",
+            env_dir.display()
+        )
+    })?;
     Ok(Tenant {
         json: json!({ "name": name, "org": flows.org, "admins": admins, "flows": entries }),
-        flows: components,
+        flows: names,
+        bundle,
     })
 }
 

@@ -45,50 +45,105 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|_| symflow_spin_build::repo_root().join("target"))
 }
 
-/// `spin build` of the example environment, once per test binary (flows cached by content).
+/// `spin build` of `env_dir` into `target/tmp/<out>` (flows cached by content).
+fn spin_build(env_dir: PathBuf, out: &str) -> SpinArtifacts {
+    let target = target_dir();
+    symflow_spin_build::build(&SpinBuildOptions {
+        env_dir,
+        out_dir: target.join("tmp").join(out),
+        wasm_target_dir: target.join("spin-wasm"),
+        admins: Vec::new(),
+    })
+    .unwrap_or_else(|e| panic!("spin build of {out} succeeds: {e:#}"))
+}
+
+/// `spin build` of the example environment, once per test binary.
 fn artifacts() -> &'static SpinArtifacts {
     static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let target = target_dir();
-        symflow_spin_build::build(&SpinBuildOptions {
-            env_dir: symflow_spin_build::repo_root().join("flows"),
-            out_dir: target.join("tmp/spin-build"),
-            wasm_target_dir: target.join("spin-wasm"),
-            admins: Vec::new(),
-        })
-        .expect("spin build succeeds")
-    })
+    BUILT.get_or_init(|| spin_build(symflow_spin_build::repo_root().join("flows"), "spin-build"))
 }
 
 /// `spin build` of the secrets test environment (`tests/envs/secrets`: one flow that reads
 /// its secrets), once per test binary.
 fn secrets_artifacts() -> &'static SpinArtifacts {
     static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let target = target_dir();
-        symflow_spin_build::build(&SpinBuildOptions {
-            env_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/envs/secrets"),
-            out_dir: target.join("tmp/spin-build-secrets"),
-            wasm_target_dir: target.join("spin-wasm"),
-            admins: Vec::new(),
-        })
-        .expect("spin build of the secrets environment succeeds")
-    })
+    BUILT.get_or_init(|| spin_build(test_env("secrets"), "spin-build-secrets"))
 }
 
 /// `spin build` of the Okta test environment (`tests/envs/okta`: one flow that asks Okta
 /// about its requester), once per test binary.
 fn okta_artifacts() -> &'static SpinArtifacts {
     static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
+    BUILT.get_or_init(|| spin_build(test_env("okta"), "spin-build-okta"))
+}
+
+fn test_env(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/envs")
+        .join(name)
+}
+
+/// Flows added to the example environment by `many_flows_artifacts`.
+const EXTRA_FLOWS: usize = 5;
+
+/// `spin build` of the example environment plus `EXTRA_FLOWS` generated flows (`team-1` …),
+/// each with its own `impl.py` that posts requests to its own channel (`#team-<i>`), once per
+/// test binary.
+fn many_flows_artifacts() -> &'static SpinArtifacts {
+    static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let target = target_dir();
-        symflow_spin_build::build(&SpinBuildOptions {
-            env_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/envs/okta"),
-            out_dir: target.join("tmp/spin-build-okta"),
-            wasm_target_dir: target.join("spin-wasm"),
-            admins: Vec::new(),
-        })
-        .expect("spin build of the Okta environment succeeds")
+        // Named `flows` like the example, so the store's tenant namespace is the same.
+        let env = target_dir().join("tmp/spin-env-many-flows/flows");
+        let _ = std::fs::remove_dir_all(&env);
+        std::fs::create_dir_all(env.join("impls")).unwrap();
+        let example = symflow_spin_build::repo_root().join("flows");
+        for entry in std::fs::read_dir(&example).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "tf") {
+                std::fs::copy(&path, env.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        for entry in std::fs::read_dir(example.join("impls")).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, env.join("impls").join(path.file_name().unwrap())).unwrap();
+        }
+        let mut tf = String::new();
+        for i in 1..=EXTRA_FLOWS {
+            std::fs::write(
+                env.join(format!("impls/team_{i}.py")),
+                format!(
+                    "from sym.sdk.annotations import reducer\n\
+                     from sym.sdk.integrations import slack\n\
+                     from sym.sdk.notifications import Notification\n\
+                     from sym.sdk.request_permission import PermissionLevel, RequestPermission\n\n\n\
+                     @reducer\n\
+                     def get_permissions(event):\n    \
+                         return RequestPermission(webapp_view=PermissionLevel.MEMBER, approve_deny=PermissionLevel.MEMBER)\n\n\n\
+                     @reducer\n\
+                     def get_request_notifications(event):\n    \
+                         return [Notification(destinations=[slack.channel(\"#team-{i}\")])]\n"
+                ),
+            )
+            .unwrap();
+            tf.push_str(&format!(
+                "resource \"sym_flow\" \"team_{i}\" {{\n  \
+                   name           = \"team-{i}\"\n  \
+                   label          = \"Team {i}\"\n  \
+                   implementation = file(\"${{path.module}}/impls/team_{i}.py\")\n  \
+                   environment_id = sym_environment.this.id\n\n  \
+                   params {{\n    \
+                     prompt_field {{\n      \
+                       name     = \"reason\"\n      \
+                       label    = \"Why?\"\n      \
+                       type     = \"string\"\n      \
+                       required = true\n    \
+                     }}\n  \
+                   }}\n\
+                 }}\n\n"
+            ));
+        }
+        std::fs::write(env.join("teams.tf"), tf).unwrap();
+        spin_build(env, "spin-build-many-flows")
     })
 }
 
@@ -165,10 +220,9 @@ fn every_import_is_one_spin_provides() {
     );
 
     // Its parts: the HTTP and capabilities components import only Spin's interfaces plus the
-    // symflow interfaces the composition satisfies; each flow only WASI plus its capabilities.
-    let composed_away = |i: &str| {
-        i.starts_with("sym:flow/") || i.starts_with("symflow:spin/") || i.starts_with("flow-")
-    };
+    // symflow interfaces the composition satisfies; the flow bundle only WASI plus its
+    // capabilities.
+    let composed_away = |i: &str| i.starts_with("sym:flow/") || i.starts_with("symflow:spin/");
     for part in [&built.app, &built.caps] {
         let imports = imports_of(part);
         let foreign: Vec<&String> = imports
@@ -177,20 +231,23 @@ fn every_import_is_one_spin_provides() {
             .collect();
         assert!(foreign.is_empty(), "{} imports {foreign:?}", part.display());
     }
-    for (name, path) in &built.flows {
-        let imports = imports_of(path);
-        let foreign: Vec<&String> = imports
-            .iter()
-            .filter(|i| !spin_provides(i) && !composed_away(i))
-            .collect();
-        assert!(foreign.is_empty(), "flow {name} imports {foreign:?}");
-        for capability in symflow_spin_build::compose::FLOW_CAPABILITIES {
-            assert!(
-                imports.iter().any(|i| i == capability),
-                "flow {name} imports {capability}"
-            );
-        }
+    let imports = imports_of(&built.bundle);
+    let foreign: Vec<&String> = imports
+        .iter()
+        .filter(|i| !spin_provides(i) && !composed_away(i))
+        .collect();
+    assert!(foreign.is_empty(), "the flow bundle imports {foreign:?}");
+    for capability in symflow_spin_build::compose::FLOW_CAPABILITIES {
+        assert!(
+            imports.iter().any(|i| i == capability),
+            "the flow bundle imports {capability}"
+        );
     }
+    assert_eq!(
+        built.flows.len(),
+        3,
+        "one bundle carries the example's three flows"
+    );
 }
 
 /// The harness: the fake Slack, the Spin-like host, shared state.
@@ -896,43 +953,6 @@ async fn okta_group_membership_is_checked_under_spin() {
     );
 }
 
-/// The function lines of one `interface { ... }` body, without comments or blank lines.
-fn function_lines(body: &str) -> Vec<String> {
-    body.lines()
-        .map(str::trim)
-        .filter(|l| l.contains(": func("))
-        .map(str::to_string)
-        .collect()
-}
-
-#[test]
-fn wit_slots_match_handlers() {
-    let root = symflow_spin_build::repo_root();
-    let world = std::fs::read_to_string(root.join("guest-wit/wit/world.wit")).unwrap();
-    let start = world
-        .find("interface handlers {")
-        .expect("world.wit defines handlers");
-    let end = start + world[start..].find("\n}\n").expect("handlers ends");
-    let handlers = function_lines(&world[start..end]);
-    assert!(
-        handlers.len() > 20,
-        "handlers has its functions: {handlers:?}"
-    );
-
-    let slots = std::fs::read_to_string(root.join("host/spin-wasm/wit/http-app.wit")).unwrap();
-    for slot in 0..symflow_spin_build::tenant::SLOTS {
-        let start = slots
-            .find(&format!("import flow-{slot}: interface {{"))
-            .unwrap_or_else(|| panic!("http-app.wit has slot flow-{slot}"));
-        let end = start + slots[start..].find("\n    }").expect("the slot ends");
-        assert_eq!(
-            function_lines(&slots[start..end]),
-            handlers,
-            "slot flow-{slot} must have exactly the functions of sym:flow/handlers; regenerate host/spin-wasm/wit/http-app.wit"
-        );
-    }
-}
-
 /// Per-request instantiation of the composed component (what Spin does before every P2
 /// request), for BENCHMARKS.md. Not part of the test run:
 /// `cargo test --release -p symflow-spin-build --test spin -- --ignored --nocapture measure`.
@@ -956,15 +976,73 @@ async fn measure_instantiation() {
         samples.len()
     );
     println!(
-        "sizes: composed {:.1} MB, http {:.1} MB, caps {:.2} MB, flows {}",
+        "sizes: composed {:.1} MB, http {:.1} MB, caps {:.2} MB, flow bundle of {} flows {:.1} MB",
         size(&built.component),
         size(&built.app),
         size(&built.caps),
-        built
-            .flows
-            .iter()
-            .map(|(n, p)| format!("{n} {:.1} MB", size(p)))
-            .collect::<Vec<_>>()
-            .join(", ")
+        built.flows.len(),
+        size(&built.bundle)
     );
+}
+
+/// One component carries every flow of a tenant: the example's three flows plus five more
+/// (twice what the old one-component-per-flow design could carry) make one package far under
+/// Akamai Functions' 50 MiB (more flows add their Python source,
+/// not another interpreter), and each request runs its own flow's `impl.py`: every generated
+/// flow posts its requests to its own channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_flows_fit_one_package_and_each_runs_its_own_code_under_spin() {
+    const AKAMAI_FUNCTIONS_PACKAGE_LIMIT: u64 = 50 * 1024 * 1024;
+    // Builds block (componentize-py runs its own runtime): off the test's runtime.
+    let built = tokio::task::spawn_blocking(many_flows_artifacts)
+        .await
+        .unwrap();
+    assert_eq!(built.flows.len(), 3 + EXTRA_FLOWS, "{:?}", built.flows);
+    let size = std::fs::metadata(&built.component).unwrap().len();
+    assert!(
+        size < AKAMAI_FUNCTIONS_PACKAGE_LIMIT / 2,
+        "{} flows make a {size}-byte component",
+        built.flows.len()
+    );
+    let example = tokio::task::spawn_blocking(artifacts).await.unwrap();
+    let example = std::fs::metadata(&example.component).unwrap().len();
+    assert!(
+        size.saturating_sub(example) < 1_000_000,
+        "{EXTRA_FLOWS} more flows grew the component from {example} to {size} bytes"
+    );
+
+    let h = Harness::start_with(many_flows_artifacts, BTreeMap::new(), Vec::new()).await;
+    for i in [EXTRA_FLOWS, 1, 3] {
+        let run_id = h
+            .submit_request(
+                ALICE,
+                &format!("team-{i}"),
+                &[("reason", text_input(&format!("team {i} deploy")))],
+            )
+            .await;
+        let cards = h.slack.messages_in(&format!("#team-{i}"));
+        assert_eq!(
+            cards.len(),
+            1,
+            "team-{i}'s card is in #team-{i}; Slack has: {:?}",
+            h.slack
+                .messages()
+                .iter()
+                .map(|m| (m.channel.clone(), m.visible_text()))
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            serde_json::to_string(&cards[0].blocks)
+                .unwrap()
+                .contains(&run_id),
+            "the card is the run's: {cards:?}"
+        );
+        assert_eq!(h.run(&run_id).status, RunStatus::Pending);
+    }
+    for other in (2..EXTRA_FLOWS).filter(|i| *i != 3) {
+        assert!(h.slack.messages_in(&format!("#team-{other}")).is_empty());
+    }
+    // The example's flows run their own code as before.
+    let card = h.request_access(BOB, "next to twelve other flows").await;
+    assert_eq!(h.run(&card.run_id).status, RunStatus::Pending);
 }

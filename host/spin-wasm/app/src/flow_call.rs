@@ -1,9 +1,11 @@
-//! One flow call: scope the capabilities to the run (`symflow:spin/context`), call the flow's
-//! handler through its slot, and translate between the engine's shapes and the WIT records —
+//! One flow call: scope the capabilities to the run (`symflow:spin/context`), select the flow
+//! in the tenant's bundle (`sym:flow/bundle`), call its handler, and translate between the engine's shapes and the WIT records —
 //! the same translation as the native server's `flow_calls`, on wit-bindgen's types.
 //!
 //! Under Spin the composition is instantiated fresh for each request, so every flow call of a
-//! request shares one instance of each flow (the native server shares one per event).
+//! request shares one instance of the bundle (the native server shares one instance of a flow
+//! per event): flows of one tenant share an interpreter within a request, never across
+//! requests or tenants.
 
 use serde_json::{Map, Value};
 use symflow_engine::{
@@ -12,34 +14,11 @@ use symflow_engine::{
 };
 
 use crate::bindings::sym::flow::types as wit;
+use crate::bindings::sym::flow::{bundle, handlers};
 use crate::bindings::symflow::spin::context;
 use crate::identities::Directory;
 use crate::state::State;
 use crate::tenant::{Tenant, TenantFlow};
-
-/// Calls `$body` with `$m` bound to the slot's bindings module.
-macro_rules! in_slot {
-    ($slot:expr, |$m:ident| $body:expr) => {
-        match $slot {
-            0 => {
-                use crate::bindings::flow_0 as $m;
-                $body
-            }
-            1 => {
-                use crate::bindings::flow_1 as $m;
-                $body
-            }
-            2 => {
-                use crate::bindings::flow_2 as $m;
-                $body
-            }
-            _ => {
-                use crate::bindings::flow_3 as $m;
-                $body
-            }
-        }
-    };
-}
 
 /// Runs one handler of the flow for the engine.
 pub fn call(
@@ -68,7 +47,14 @@ pub fn call(
     });
     let directory = Directory::new(store, &tenant.name);
     let ev = wit_event(flow, run, event, &directory);
-    let result = dispatch(flow, call, event, &ev);
+    let result = bundle::select_flow(flow.name())
+        .map_err(|carried| {
+            FlowError::new(
+                ErrorKind::Sandbox,
+                format!("the deployed component does not match tenant.json: {carried}"),
+            )
+        })
+        .and_then(|()| dispatch(flow, call, event, &ev));
     let log = context::take_log();
     if !log.trim().is_empty() {
         eprintln!(
@@ -88,17 +74,16 @@ fn dispatch(
     event: &EventInfo,
     ev: &wit::Event,
 ) -> Result<FlowValue, FlowError> {
-    let slot = flow.slot;
     let forward = event.forward.as_ref().map(forward_context);
     let forward = forward.as_ref();
     match call {
-        FlowCall::GetPermissions => in_slot!(slot, |m| m::get_permissions(ev))
+        FlowCall::GetPermissions => handlers::get_permissions(ev)
             .map(|p| FlowValue::Permissions(permission(&p)))
             .map_err(flow_error),
-        FlowCall::GetRequestNotifications => in_slot!(slot, |m| m::get_request_notifications(ev))
+        FlowCall::GetRequestNotifications => handlers::get_request_notifications(ev)
             .map(|l| FlowValue::Notifications(l.iter().map(notification).collect()))
             .map_err(flow_error),
-        FlowCall::GetApprovers => in_slot!(slot, |m| m::get_approvers(ev))
+        FlowCall::GetApprovers => handlers::get_approvers(ev)
             .map(|a| {
                 FlowValue::Approvers(Approvers {
                     notifications: a.notifications.iter().map(notification).collect(),
@@ -108,16 +93,16 @@ fn dispatch(
             })
             .map_err(flow_error),
         FlowCall::On(step) => {
-            let answer = in_slot!(slot, |m| match (step, forward) {
-                (Step::Prompt, _) => m::on_prompt(ev),
-                (Step::Request, _) => m::on_request(ev),
-                (Step::RequestForward, Some(f)) => m::on_request_forward(ev, f),
-                (Step::Approve, _) => m::on_approve(ev),
-                (Step::Deny, _) => m::on_deny(ev),
-                (Step::Escalate, _) => m::on_escalate(ev),
-                (Step::Deescalate, _) => m::on_deescalate(ev),
+            let answer = match (step, forward) {
+                (Step::Prompt, _) => handlers::on_prompt(ev),
+                (Step::Request, _) => handlers::on_request(ev),
+                (Step::RequestForward, Some(f)) => handlers::on_request_forward(ev, f),
+                (Step::Approve, _) => handlers::on_approve(ev),
+                (Step::Deny, _) => handlers::on_deny(ev),
+                (Step::Escalate, _) => handlers::on_escalate(ev),
+                (Step::Deescalate, _) => handlers::on_deescalate(ev),
                 _ => return Err(not_supported(&call)),
-            });
+            };
             answer
                 .map_err(flow_error)?
                 .map(|t| transition(&call, &t))
@@ -125,16 +110,16 @@ fn dispatch(
                 .map(FlowValue::Transition)
         }
         FlowCall::After(step) => {
-            let answer = in_slot!(slot, |m| match (step, forward) {
-                (Step::Prompt, _) => m::after_prompt(ev),
-                (Step::Request, _) => m::after_request(ev),
-                (Step::RequestForward, Some(f)) => m::after_request_forward(ev, f),
-                (Step::Approve, _) => m::after_approve(ev),
-                (Step::Deny, _) => m::after_deny(ev),
-                (Step::Escalate, _) => m::after_escalate(ev),
-                (Step::Deescalate, _) => m::after_deescalate(ev),
+            let answer = match (step, forward) {
+                (Step::Prompt, _) => handlers::after_prompt(ev),
+                (Step::Request, _) => handlers::after_request(ev),
+                (Step::RequestForward, Some(f)) => handlers::after_request_forward(ev, f),
+                (Step::Approve, _) => handlers::after_approve(ev),
+                (Step::Deny, _) => handlers::after_deny(ev),
+                (Step::Escalate, _) => handlers::after_escalate(ev),
+                (Step::Deescalate, _) => handlers::after_deescalate(ev),
                 _ => return Err(not_supported(&call)),
-            });
+            };
             answer.map(|()| FlowValue::Done).map_err(flow_error)
         }
         FlowCall::Escalate | FlowCall::Deescalate => {
@@ -150,9 +135,9 @@ fn dispatch(
                 });
             let target = event.target_id.clone().unwrap_or_default();
             let output = if call == FlowCall::Escalate {
-                in_slot!(slot, |m| m::escalate(&integration, &target, ev))
+                handlers::escalate(&integration, &target, ev)
             } else {
-                in_slot!(slot, |m| m::deescalate(&integration, &target, ev))
+                handlers::deescalate(&integration, &target, ev)
             }
             .map_err(flow_error)?;
             Ok(FlowValue::StepOutput(

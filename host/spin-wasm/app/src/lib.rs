@@ -1,8 +1,8 @@
 //! symflow's Slack app as a Spin HTTP component: the same routes as the native server
 //! (`/slack/commands`, `/slack/interactivity`, `/slack/events`) plus `/tick` for an external
 //! scheduler, the same engine (`symflow-engine`), state in Spin's key-value store, the bot
-//! token and signing secret as Spin variables, and the tenant's flows reached through the
-//! `flow-N` slots of the `symflow:spin/http-app` world (see `docs/spin.md`).
+//! token and signing secret as Spin variables, and the tenant's flows in one flow bundle
+//! composed under this component (`symflow:spin/http-app`, see `docs/spin.md`).
 //!
 //! WASI P2 on purpose (`wasi:http/incoming-handler@0.2`, spin-sdk 5): it runs on Spin 3 and 4,
 //! SpinKube and the hosted platforms, and Spin gives every P2 request a fresh instance, so no

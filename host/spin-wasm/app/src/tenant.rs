@@ -1,6 +1,5 @@
 //! The tenant this component serves: its flows as the engine sees them (`FlowSpec`), what each
-//! flow sees of itself (`flow-info`), which slot its Python is composed into, and where its
-//! errors go. Written by `symflow-spin-build` from the environment's Terraform, mounted
+//! flow sees of itself (`flow-info`) and where its errors go. Written by `symflow-spin-build` from the environment's Terraform, mounted
 //! read-only into the component (`files` in spin.toml), read once per request.
 
 use serde::Deserialize;
@@ -21,8 +20,6 @@ pub struct Tenant {
 
 #[derive(Debug, Deserialize)]
 pub struct TenantFlow {
-    /// The `flow-N` import its component is plugged into.
-    pub slot: u32,
     pub spec: FlowSpec,
     pub info: FlowInfo,
     pub error_channel: Option<String>,

@@ -217,3 +217,23 @@ class Handlers(Protocol):
         raise NotImplementedError
 
 
+class Bundle(Protocol):
+
+    @abstractmethod
+    def flow_names(self) -> List[str]:
+        """
+        The flows this component carries, by `sym_flow.name`.
+        """
+        raise NotImplementedError
+
+    @abstractmethod
+    def select_flow(self, name: str) -> None:
+        """
+        Makes `name` the flow that the `handlers` calls that follow run; an error names the
+        flows carried when there is no such flow.
+        
+        Raises: `componentize_py_types.Err(wit_world.imports.str)`
+        """
+        raise NotImplementedError
+
+
