@@ -1046,3 +1046,51 @@ async fn eight_flows_fit_one_package_and_each_runs_its_own_code_under_spin() {
     let card = h.request_access(BOB, "next to twelve other flows").await;
     assert_eq!(h.run(&card.run_id).status, RunStatus::Pending);
 }
+
+/// Finished runs leave the key-value store after `run_retention_days` (default 30; Fermyon
+/// Cloud allows 1024 keys per store): on `/tick`, a run that ended more than the retention ago
+/// is deleted, one that ended within it is kept, a run still waiting for approval is kept
+/// whatever its age, and a request modal nobody submitted is deleted after a day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_and_abandoned_runs_leave_the_store_under_spin() {
+    let h = Harness::start().await;
+    let ended = h.request_access(ALICE, "granted for 30 minutes").await;
+    h.approve(BOB, &ended).await;
+    let waiting = h.request_access(CAROL, "nobody answers").await;
+    let command =
+        SlashCommand::new(TEAM, ALICE, "/sym", "req oncall-access").channel("C0GENERAL", "general");
+    let (status, body) = h.slack_post("/slack/commands", &command.request()).await;
+    assert_eq!(status, 200, "{body}");
+    let modal = h.slack.views().last().expect("the modal is open").clone();
+    let metadata: Value =
+        serde_json::from_str(modal.view["private_metadata"].as_str().expect("metadata")).unwrap();
+    let abandoned = metadata["run_id"].as_str().expect("a run id").to_string();
+    let key = |id: &str| format!("flows/run/{id}");
+    assert!(h.kv_json(&key(&abandoned)).is_some());
+
+    // Access ends at 30 minutes; two days later the ended run is kept, the modal run goes.
+    h.advance(Duration::from_secs(31 * 60));
+    assert_eq!(h.tick(TICK_TOKEN).await.0, 200);
+    assert!(h.run(&ended.run_id).is_finished());
+    h.advance(Duration::from_secs(2 * 24 * 3600));
+    assert_eq!(h.tick(TICK_TOKEN).await.0, 200);
+    assert!(
+        h.kv_json(&key(&ended.run_id)).is_some(),
+        "ended 2 days ago: kept"
+    );
+    assert!(
+        h.kv_json(&key(&abandoned)).is_none(),
+        "an unsubmitted modal goes after a day"
+    );
+    assert_eq!(h.run(&waiting.run_id).status, RunStatus::Pending);
+
+    // Thirty days on, the ended run goes too; the open request stays.
+    h.advance(Duration::from_secs(29 * 24 * 3600));
+    assert_eq!(h.tick(TICK_TOKEN).await.0, 200);
+    assert!(
+        h.kv_json(&key(&ended.run_id)).is_none(),
+        "ended 31 days ago: deleted"
+    );
+    let open = h.run(&waiting.run_id);
+    assert_eq!(open.status, RunStatus::Pending, "{open:?}");
+}

@@ -26,6 +26,7 @@ mod driver;
 mod flow_call;
 mod identities;
 mod interactivity;
+mod retention;
 mod secrets;
 mod slack;
 mod state;
@@ -85,6 +86,8 @@ pub struct Ctx {
     pub slack_api_base: String,
     pub signing_secret: String,
     pub tick_token: Option<String>,
+    /// Days a finished run stays in the key-value store ([`retention`]).
+    pub run_retention_days: u64,
 }
 
 #[http_component]
@@ -120,6 +123,12 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
             work::carry_out(&ctx, work).await;
         }
         timers::fire_due(&ctx).await;
+        if path == "/tick" && answer.status == 200 {
+            let pruned = retention::prune(&ctx, ctx.run_retention_days, driver::now());
+            if pruned > 0 {
+                eprintln!("symflow pruned {pruned} finished run(s) from the key-value store");
+            }
+        }
     }
 }
 
@@ -146,6 +155,9 @@ impl Ctx {
             store,
             signing_secret,
             tick_token: variable("tick_token"),
+            run_retention_days: variable("run_retention_days")
+                .and_then(|days| days.parse().ok())
+                .unwrap_or(retention::DEFAULT_RETENTION_DAYS),
             tenant,
         })
     }

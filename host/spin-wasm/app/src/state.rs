@@ -203,6 +203,27 @@ impl State {
         self.set(&key, record)
     }
 
+    /// The ids of every stored run of `tenant`.
+    pub fn run_ids(&self, tenant: &str) -> Result<Vec<String>, String> {
+        let prefix = format!("{tenant}/run/");
+        let keys = self
+            .store
+            .get_keys()
+            .map_err(|e| format!("listing the key-value store: {e}"))?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| key.strip_prefix(&prefix).map(str::to_string))
+            .collect())
+    }
+
+    /// Deletes a run's key ([`crate::retention`]).
+    pub fn delete_run(&self, tenant: &str, id: &str) -> Result<(), String> {
+        let key = format!("{tenant}/run/{id}");
+        self.store
+            .delete(&key)
+            .map_err(|e| format!("deleting {key}: {e}"))
+    }
+
     pub fn timers(&self, tenant: &str) -> Result<Vec<Timer>, String> {
         Ok(self.get(&format!("{tenant}/timers"))?.unwrap_or_default())
     }
