@@ -1,5 +1,5 @@
 //! The composition (wac-graph): one capabilities instance feeding the flow bundle's imports and
-//! the HTTP component's `symflow:spin/context`; the bundle's `handlers` and `bundle` exports
+//! the HTTP component's `symflow:spin/context` and `symflow:spin/strategies`; the bundle's `handlers` and `bundle` exports
 //! plugged into the HTTP component's imports of the same names; the HTTP component's
 //! `wasi:http/incoming-handler` exported. Everything left unsatisfied (WASI, Spin's key-value
 //! and variables) becomes an import of the composed component, for Spin to provide.
@@ -26,6 +26,8 @@ pub const BUNDLE: &str = "sym:flow/bundle@0.1.0";
 /// Types-only interface: exported by the capabilities component, imported by everyone else.
 pub const TYPES: &str = "sym:flow/types@0.1.0";
 pub const CONTEXT: &str = "symflow:spin/context@0.1.0";
+/// The built-in access strategies, run by the capabilities component for the HTTP component.
+pub const STRATEGIES: &str = "symflow:spin/strategies@0.1.0";
 
 pub fn compose(app: &[u8], caps: &[u8], bundle: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut graph = CompositionGraph::new();
@@ -64,12 +66,14 @@ pub fn compose(app: &[u8], caps: &[u8], bundle: &[u8]) -> anyhow::Result<Vec<u8>
             .set_instantiation_argument(app, interface, export)
             .map_err(|e| anyhow!("HTTP component import {interface}: {e}"))?;
     }
-    let context = graph
-        .alias_instance_export(caps, CONTEXT)
-        .map_err(|e| anyhow!("capabilities component: {CONTEXT}: {e}"))?;
-    graph
-        .set_instantiation_argument(app, CONTEXT, context)
-        .map_err(|e| anyhow!("HTTP component import {CONTEXT}: {e}"))?;
+    for interface in [CONTEXT, STRATEGIES] {
+        let export = graph
+            .alias_instance_export(caps, interface)
+            .map_err(|e| anyhow!("capabilities component: {interface}: {e}"))?;
+        graph
+            .set_instantiation_argument(app, interface, export)
+            .map_err(|e| anyhow!("HTTP component import {interface}: {e}"))?;
+    }
     let handler_name = {
         let package = &graph[app_id];
         let world = &graph.types()[package.ty()];

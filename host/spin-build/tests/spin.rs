@@ -363,8 +363,13 @@ impl Harness {
     }
 
     fn run(&self, id: &str) -> Run {
+        self.run_in("flows", id)
+    }
+
+    /// A run of the tenant (environment directory) `tenant`.
+    fn run_in(&self, tenant: &str, id: &str) -> Run {
         let kv = self.kv.lock().unwrap();
-        let bytes = kv.get(&format!("flows/run/{id}")).unwrap_or_else(|| {
+        let bytes = kv.get(&format!("{tenant}/run/{id}")).unwrap_or_else(|| {
             panic!(
                 "run {id} is stored; keys: {:?}",
                 kv.keys().collect::<Vec<_>>()
@@ -1093,4 +1098,107 @@ async fn finished_and_abandoned_runs_leave_the_store_under_spin() {
     );
     let open = h.run(&waiting.run_id);
     assert_eq!(open.status, RunStatus::Pending, "{open:?}");
+}
+
+/// A `sym_strategy` of type `okta` under Spin: symflow's built-in strategy (run by the
+/// capabilities component over Spin's outbound HTTP) adds the requester to the target's Okta
+/// group at approval and removes them at expiry; a group Okta refuses fails the run with
+/// Okta's reason in the error channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_okta_strategy_grants_and_removes_group_membership_under_spin() {
+    let (okta, okta_state) = symflow_service_fakes::okta().await;
+    let authority = format!(
+        "{}{}",
+        okta.host_str().unwrap(),
+        okta.port().map(|p| format!(":{p}")).unwrap_or_default()
+    );
+    let h = Harness::start_with(
+        okta_artifacts,
+        BTreeMap::from([
+            ("okta_api_url".to_string(), okta.to_string()),
+            (
+                "okta_api_token".to_string(),
+                symflow_service_fakes::OKTA_TOKEN.to_string(),
+            ),
+        ]),
+        vec![authority],
+    )
+    .await;
+    const ALICE_ACME: &str = "UALICEACME";
+    h.slack.add_user(
+        FakeUser::new(ALICE_ACME, "alice.acme")
+            .email("alice@acme.com")
+            .team(TEAM),
+    );
+    let admins = |state: &symflow_service_fakes::OktaState| state.groups["00g-admins"].1.clone();
+    assert!(!admins(&okta_state.lock().unwrap()).contains("00u-alice"));
+
+    let request = |target: &'static str| {
+        let h = &h;
+        async move {
+            let run_id = h
+                .submit_request(
+                    ALICE_ACME,
+                    "okta-grant",
+                    &[
+                        ("target_id", inputs::static_select(target)),
+                        ("reason", text_input("on-call fix")),
+                        ("duration", inputs::static_select("1h")),
+                    ],
+                )
+                .await;
+            let run = h.run_in("okta", &run_id);
+            assert_eq!(
+                run.status,
+                RunStatus::Pending,
+                "{run:?} {}",
+                h.slack.summary()
+            );
+            let card = run.messages.first().expect("the card was posted").clone();
+            let card = Card {
+                run_id,
+                channel: card.channel,
+                ts: card.ts,
+            };
+            h.approve(BOB, &card).await;
+            h.run_in("okta", &card.run_id)
+        }
+    };
+
+    let run = request("sym_target.admins").await;
+    assert_eq!(
+        run.status,
+        RunStatus::Escalated,
+        "{run:?} {}",
+        h.slack.summary()
+    );
+    assert_eq!(
+        run.step_outputs["escalate"],
+        serde_json::json!({"group_id": "00g-admins", "user_id": "00u-alice"})
+    );
+    assert!(admins(&okta_state.lock().unwrap()).contains("00u-alice"));
+
+    h.advance(Duration::from_secs(61 * 60));
+    assert_eq!(h.tick(TICK_TOKEN).await.0, 200);
+    let run = h.run_in("okta", &run.id);
+    assert_eq!(run.status, RunStatus::Deescalated, "{run:?}");
+    assert_eq!(run.step_outputs["deescalate"]["removed"], true);
+    assert!(!admins(&okta_state.lock().unwrap()).contains("00u-alice"));
+
+    // Okta refuses the locked group: the run errors with Okta's reason in #sym-errors.
+    let run = request("sym_target.locked").await;
+    assert_eq!(run.status, RunStatus::Errored, "{run:?}");
+    let errors: Vec<String> = h
+        .slack
+        .messages_in("#sym-errors")
+        .iter()
+        .map(|m| m.visible_text())
+        .collect();
+    assert_eq!(errors.len(), 1, "one report of the failure: {errors:?}");
+    assert!(
+        errors[0].contains("HTTP 403")
+            && errors[0].contains("You do not have permission")
+            && errors[0].contains("00g-locked"),
+        "{errors:?}"
+    );
 }

@@ -15,7 +15,7 @@ use symflow_engine::{
 
 use crate::bindings::sym::flow::types as wit;
 use crate::bindings::sym::flow::{bundle, handlers};
-use crate::bindings::symflow::spin::context;
+use crate::bindings::symflow::spin::{context, strategies};
 use crate::identities::Directory;
 use crate::state::State;
 use crate::tenant::{Tenant, TenantFlow};
@@ -31,11 +31,7 @@ pub fn call(
     event: &EventInfo,
 ) -> Result<FlowValue, FlowError> {
     if matches!(call, FlowCall::Escalate | FlowCall::Deescalate) && !flow.defines("strategy") {
-        let kind = flow.strategy_type.as_deref().unwrap_or("unknown");
-        return Err(FlowError::new(
-            ErrorKind::Sandbox,
-            format!("symflow cannot grant or remove access with a `{kind}` strategy yet; only `custom` strategies (a Python AccessStrategy) run today"),
-        ));
+        return builtin_strategy(store, &tenant.name, flow, run, call, event);
     }
     context::set(&context::CallContext {
         tenant: tenant.name.clone(),
@@ -66,6 +62,50 @@ pub fn call(
         );
     }
     result
+}
+
+/// A `sym_strategy` that is not `custom`: granted and taken back by the capabilities
+/// component's built-in strategies (`symflow:spin/strategies`), for the requester, from the
+/// chosen target's settings.
+fn builtin_strategy(
+    store: &State,
+    tenant: &str,
+    flow: &TenantFlow,
+    run: &Run,
+    call: FlowCall,
+    event: &EventInfo,
+) -> Result<FlowValue, FlowError> {
+    let kind = flow.strategy_type.as_deref().unwrap_or("unknown");
+    let failed = |message: String| FlowError::new(ErrorKind::Sandbox, message);
+    let target_id = event.target_id.as_deref().unwrap_or_default();
+    let target = flow
+        .spec
+        .targets
+        .iter()
+        .find(|t| t.id == target_id || t.name == target_id)
+        .ok_or_else(|| failed(format!("the request names no target of this flow ({target_id:?})")))?;
+    let requester = run
+        .requester
+        .as_ref()
+        .ok_or_else(|| failed("the run has no requester to grant access to".into()))?;
+    let user = wit_user(requester, &Directory::new(store, tenant));
+    let settings = target.settings.to_string();
+    let granted = if call == FlowCall::Escalate {
+        strategies::escalate(kind, &settings, &user)
+    } else {
+        let granted = run.step_outputs.get("escalate").map(Value::to_string);
+        strategies::deescalate(kind, &settings, &user, granted.as_deref())
+    }
+    .map_err(|message| FlowError {
+        kind: ErrorKind::SymException,
+        error_code: Some(format!("{kind}:STRATEGY_FAILED")),
+        message,
+        hint: None,
+        traceback: String::new(),
+    })?;
+    Ok(FlowValue::StepOutput(
+        serde_json::from_str(&granted).ok(),
+    ))
 }
 
 fn dispatch(

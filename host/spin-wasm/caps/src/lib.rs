@@ -34,6 +34,7 @@ use bindings::exports::sym::flow::{
     aws_lambda, github, http, log, okta, pagerduty, secrets, slack, store, users,
 };
 use bindings::exports::symflow::spin::context::{self, CallContext};
+use bindings::exports::symflow::spin::strategies;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -96,6 +97,52 @@ fn variable(name: &str) -> Option<String> {
 fn kv() -> Result<spin_sdk::key_value::Store, CapabilityError> {
     spin_sdk::key_value::Store::open_default()
         .map_err(|e| error("store", "unavailable", e.to_string()))
+}
+
+/// The built-in strategies under Spin ([`strategies`] in spin.wit). Only `okta` today.
+impl strategies::Guest for Capabilities {
+    fn escalate(kind: String, settings_json: String, user: User) -> Result<String, String> {
+        let group = builtin_setting(&kind, &settings_json)?;
+        let id = okta_api::add_to_group(&user, &group).map_err(|e| e.message)?;
+        Ok(json!({ "group_id": group, "user_id": id }).to_string())
+    }
+
+    fn deescalate(
+        kind: String,
+        settings_json: String,
+        user: User,
+        granted_json: Option<String>,
+    ) -> Result<String, String> {
+        let group = builtin_setting(&kind, &settings_json)?;
+        let granted: Value = granted_json
+            .and_then(|g| serde_json::from_str(&g).ok())
+            .unwrap_or(Value::Null);
+        let id = match granted["user_id"].as_str().filter(|id| !id.is_empty()) {
+            Some(id) => id.to_string(),
+            None => match okta_api::okta_id(&user).map_err(|e| e.message)? {
+                Some(id) => id,
+                // Not an Okta user: there is nothing to take back.
+                None => return Ok(json!({ "group_id": group, "removed": false }).to_string()),
+            },
+        };
+        let removed = okta_api::remove_from_group(&id, &group).map_err(|e| e.message)?;
+        Ok(json!({ "group_id": group, "user_id": id, "removed": removed }).to_string())
+    }
+}
+
+/// The target setting a built-in strategy needs (`group_id` for `okta`), or why it cannot run.
+fn builtin_setting(kind: &str, settings_json: &str) -> Result<String, String> {
+    if kind != "okta" {
+        return Err(format!(
+            "symflow cannot grant or remove access with a `{kind}` strategy on Spin yet; `okta` and `custom` (a Python AccessStrategy) run there (docs/spin.md)"
+        ));
+    }
+    let settings: Value = serde_json::from_str(settings_json).unwrap_or(Value::Null);
+    settings["group_id"]
+        .as_str()
+        .filter(|g| !g.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| "the Okta target has no group_id setting; set `settings = { group_id = \"00g…\" }` on its sym_target".to_string())
 }
 
 impl context::Guest for Capabilities {

@@ -50,8 +50,18 @@ impl Client {
 
     /// GET `url` (absolute): status and JSON body (`Null` when the body is not JSON).
     fn get(&self, url: &str, what: &str) -> Result<(u16, Value, Option<String>), CapabilityError> {
+        self.send("GET", url, what)
+    }
+
+    /// `method` `url` (absolute): status, JSON body (`Null` when not JSON), next page.
+    fn send(
+        &self,
+        method: &str,
+        url: &str,
+        what: &str,
+    ) -> Result<(u16, Value, Option<String>), CapabilityError> {
         let answer = outbound::send(
-            "GET",
+            method,
             url,
             &[
                 ("accept".into(), "application/json".into()),
@@ -61,7 +71,7 @@ impl Client {
             None,
         )
         .map_err(|e| okta_error("unreachable", format!("Okta could not be reached: {e}")))?;
-        if answer.status == 401 || answer.status == 403 {
+        if answer.status == 401 || (answer.status == 403 && method == "GET") {
             return Err(okta_error(
                 "unauthorized",
                 format!("Okta refused the API token (HTTP {}) for {what}; check the Spin variable okta_api_token", answer.status),
@@ -151,6 +161,66 @@ impl Client {
         Ok(self
             .find_user(email)?
             .and_then(|u| u["id"].as_str().map(str::to_string)))
+    }
+}
+
+/// The `okta` access strategy: adds `user` to the group `group_id` (idempotent: Okta answers
+/// 204 for a member too); the Okta user id it used.
+pub fn add_to_group(user: &User, group_id: &str) -> Result<String, CapabilityError> {
+    let client = Client::from_variables()?;
+    let id = client.id_of(user)?.ok_or_else(|| {
+        okta_error(
+            "identity-not-found",
+            format!(
+                "Okta has no user with the e-mail {}; access cannot be granted",
+                if user.email.is_empty() { &user.username } else { &user.email }
+            ),
+        )
+    })?;
+    client.membership("PUT", group_id, &id)?;
+    Ok(id)
+}
+
+/// The Okta id of `user` (their Okta identity, else looked up by e-mail), if Okta knows them.
+pub fn okta_id(user: &User) -> Result<Option<String>, CapabilityError> {
+    Client::from_variables()?.id_of(user)
+}
+
+/// Takes `user_id` out of the group `group_id`; whether they were in it (a membership that is
+/// already gone is not an error).
+pub fn remove_from_group(user_id: &str, group_id: &str) -> Result<bool, CapabilityError> {
+    Client::from_variables()?.membership("DELETE", group_id, user_id)
+}
+
+impl Client {
+    /// PUT or DELETE `/api/v1/groups/{group}/users/{user}`; false when Okta answered 404 to a
+    /// DELETE (not a member).
+    fn membership(&self, method: &str, group_id: &str, user_id: &str) -> Result<bool, CapabilityError> {
+        let what = format!("{method} /api/v1/groups/{{groupId}}/users/{{userId}}");
+        let url = format!(
+            "{}/api/v1/groups/{}/users/{}",
+            self.base,
+            encode(group_id),
+            encode(user_id)
+        );
+        let (status, body, _) = self.send(method, &url, &what)?;
+        if status == 404 && method == "DELETE" {
+            return Ok(false);
+        }
+        if status >= 300 {
+            let mut e = Client::fail(&what, status, &body);
+            if status == 404 {
+                e.message = format!("{} (check that the Okta group {group_id:?} exists)", e.message);
+            }
+            if status == 403 {
+                e.message = format!(
+                    "{} (the API token's Okta admin may not manage group {group_id:?}; give it a role over that group)",
+                    e.message
+                );
+            }
+            return Err(e);
+        }
+        Ok(true)
     }
 }
 
