@@ -77,6 +77,13 @@ fn okta_artifacts() -> &'static SpinArtifacts {
     BUILT.get_or_init(|| spin_build(test_env("okta"), "spin-build-okta"))
 }
 
+/// `spin build` of the PagerDuty test environment (`tests/envs/pagerduty`: one flow that reports
+/// what PagerDuty says), once per test binary.
+fn pagerduty_artifacts() -> &'static SpinArtifacts {
+    static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
+    BUILT.get_or_init(|| spin_build(test_env("pagerduty"), "spin-build-pagerduty"))
+}
+
 fn test_env(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/envs")
@@ -1201,4 +1208,41 @@ async fn the_okta_strategy_grants_and_removes_group_membership_under_spin() {
             && errors[0].contains("00g-locked"),
         "{errors:?}"
     );
+}
+
+/// PagerDuty's helpers under Spin, over outbound HTTP to the fake PagerDuty: who is on call for
+/// an escalation policy (by name), who is on a schedule, the requester's open high-urgency
+/// incidents (none for someone PagerDuty does not know, not everyone's), and every incident.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pagerduty_helpers_answer_under_spin() {
+    let h = Harness::start_with(pagerduty_artifacts, BTreeMap::new(), Vec::new()).await;
+    let report = |user: &'static str| {
+        let h = &h;
+        async move {
+            let before = h.slack.messages_in("#pagerduty").len();
+            h.submit_request(user, "pagerduty-report", &[("reason", text_input("check"))])
+                .await;
+            h.slack
+                .messages_in("#pagerduty")
+                .into_iter()
+                .skip(before)
+                .map(|m| m.text)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        report(OLIVE).await,
+        vec![
+            "on call for Primary: oncall@acme.com,second@acme.com",
+            "on prod-on-call: oncall@acme.com,second@acme.com",
+            "requester's open incidents: db down",
+            "requester has a high-urgency incident: True",
+            "all incidents: Q1,Q2,Q3",
+        ],
+        "Slack: {}",
+        h.slack.summary()
+    );
+    let unknown = report(ALICE).await;
+    assert_eq!(unknown[2], "requester's open incidents: ", "{unknown:?}");
+    assert_eq!(unknown[3], "requester has a high-urgency incident: False");
 }

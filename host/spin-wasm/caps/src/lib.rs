@@ -300,17 +300,17 @@ impl pagerduty::Guest for Capabilities {
         granted("pagerduty")?;
         crate::on_call::is_on_call(&user, &query)
     }
-    fn users_on_call(_query: pagerduty::OnCallQuery) -> Result<Vec<User>, CapabilityError> {
+    fn users_on_call(query: pagerduty::OnCallQuery) -> Result<Vec<User>, CapabilityError> {
         granted("pagerduty")?;
-        Err(not_supported("pagerduty", "PagerDuty"))
+        crate::on_call::users_on_call(&query)
     }
-    fn users_for_schedule(_query: pagerduty::OnCallQuery) -> Result<Vec<User>, CapabilityError> {
+    fn users_for_schedule(query: pagerduty::OnCallQuery) -> Result<Vec<User>, CapabilityError> {
         granted("pagerduty")?;
-        Err(not_supported("pagerduty", "PagerDuty"))
+        crate::on_call::users_for_schedule(&query)
     }
-    fn get_incidents(_query: pagerduty::IncidentQuery) -> Result<String, CapabilityError> {
+    fn get_incidents(query: pagerduty::IncidentQuery) -> Result<String, CapabilityError> {
         granted("pagerduty")?;
-        Err(not_supported("pagerduty", "PagerDuty"))
+        crate::on_call::get_incidents(&query)
     }
 }
 

@@ -1,14 +1,14 @@
-//! PagerDuty's `is_on_call` under Spin: the same REST calls as the native client
-//! (`host/integrations/src/pagerduty.rs`) — the user by e-mail (or the PagerDuty identity the
-//! user already has), the schedule or escalation policy by name, then `/oncalls` — over Spin's
-//! outbound HTTP, so `https://api.pagerduty.com` must be in `allowed_outbound_hosts`. The API
-//! token is the secret Spin variable `pagerduty_api_token`; `pagerduty_api_url` points tests at
-//! a fake. The other PagerDuty helpers still answer `not-supported-on-spin`.
+//! PagerDuty under Spin (`is_on_call`, `users_on_call`, `users_for_schedule`, `get_incidents`):
+//! the same REST calls as the native client (`host/integrations/src/pagerduty.rs`) — the user by
+//! e-mail (or the PagerDuty identity the user already has), the schedule or escalation policy
+//! by name, then `/oncalls`, `/schedules/{id}/users` or `/incidents` — over Spin's outbound
+//! HTTP, so `https://api.pagerduty.com` must be in `allowed_outbound_hosts`. The API token is
+//! the secret Spin variable `pagerduty_api_token`; `pagerduty_api_url` points tests at a fake.
 
 use serde_json::Value;
 
-use crate::bindings::exports::sym::flow::pagerduty::OnCallQuery;
-use crate::bindings::exports::sym::flow::types::{CapabilityError, User};
+use crate::bindings::exports::sym::flow::pagerduty::{IncidentQuery, OnCallQuery};
+use crate::bindings::exports::sym::flow::types::{CapabilityError, User, UserIdentity, UserRole};
 use crate::{error, outbound, variable};
 
 const DEFAULT_API: &str = "https://api.pagerduty.com";
@@ -155,13 +155,11 @@ fn nonempty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// Is `user` on call now for the schedule or escalation policy of `query`?
-pub fn is_on_call(user: &User, query: &OnCallQuery) -> Result<bool, CapabilityError> {
-    let client = Client::from_variables()?;
-    let Some(user_id) = client.user_id(user)? else {
-        // Not a PagerDuty user: not on call.
-        return Ok(false);
-    };
+/// The `/oncalls` filters of `query`: escalation policy and schedule ids (names resolved).
+fn on_call_filters(
+    client: &Client,
+    query: &OnCallQuery,
+) -> Result<Vec<(&'static str, String)>, CapabilityError> {
     let mut params: Vec<(&str, String)> = vec![("include[]", "users".to_string())];
     if let Some(id) = nonempty(&query.escalation_policy_id) {
         params.push(("escalation_policy_ids[]", id.to_string()));
@@ -180,11 +178,105 @@ pub fn is_on_call(user: &User, query: &OnCallQuery) -> Result<bool, CapabilityEr
         let id = client.id_by_name("/schedules", "schedules", "schedule", name)?;
         params.push(("schedule_ids[]", id));
     }
+    Ok(params)
+}
+
+/// Is `user` on call now for the schedule or escalation policy of `query`?
+pub fn is_on_call(user: &User, query: &OnCallQuery) -> Result<bool, CapabilityError> {
+    let client = Client::from_variables()?;
+    let Some(user_id) = client.user_id(user)? else {
+        // Not a PagerDuty user: not on call.
+        return Ok(false);
+    };
+    let mut params = on_call_filters(&client, query)?;
     params.push(("user_ids[]", user_id.clone()));
     let oncalls = client.list("/oncalls", "oncalls", &params)?;
     Ok(oncalls
         .iter()
         .any(|o| o["user"]["id"].as_str() == Some(user_id.as_str())))
+}
+
+/// The people on call now for the schedule or escalation policy of `query`, once each.
+pub fn users_on_call(query: &OnCallQuery) -> Result<Vec<User>, CapabilityError> {
+    let client = Client::from_variables()?;
+    let params = on_call_filters(&client, query)?;
+    let mut people: Vec<User> = Vec::new();
+    for oncall in client.list("/oncalls", "oncalls", &params)? {
+        if let Some(person) = person(&oncall["user"]) {
+            if !people.iter().any(|p| p.email == person.email) {
+                people.push(person);
+            }
+        }
+    }
+    Ok(people)
+}
+
+/// The people of the schedule of `query` (`/schedules/{id}/users`).
+pub fn users_for_schedule(query: &OnCallQuery) -> Result<Vec<User>, CapabilityError> {
+    let client = Client::from_variables()?;
+    let id = match (nonempty(&query.schedule_id), nonempty(&query.schedule_name)) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(name)) => client.id_by_name("/schedules", "schedules", "schedule", name)?,
+        (None, None) => {
+            return Err(pd_error(
+                "bad-query",
+                "users_for_schedule needs schedule_name or schedule_id",
+            ))
+        }
+    };
+    let reply = client.get(&format!("/schedules/{}/users", encode(&id)), &[])?;
+    Ok(reply["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(person)
+        .collect())
+}
+
+/// Incidents matching `query` (`/incidents`), as a JSON list of PagerDuty incident objects.
+pub fn get_incidents(query: &IncidentQuery) -> Result<String, CapabilityError> {
+    let client = Client::from_variables()?;
+    let mut params: Vec<(&str, String)> = Vec::new();
+    params.extend(query.statuses.iter().map(|s| ("statuses[]", s.clone())));
+    params.extend(query.urgencies.iter().map(|u| ("urgencies[]", u.clone())));
+    params.extend(query.service_ids.iter().map(|s| ("service_ids[]", s.clone())));
+    for assignee in &query.assignees {
+        // Someone PagerDuty does not know has no incidents; leaving them out would widen the
+        // query to everyone's.
+        match client.user_id(assignee)? {
+            Some(id) => params.push(("user_ids[]", id)),
+            None if query.assignees.len() == 1 => return Ok("[]".into()),
+            None => {}
+        }
+    }
+    if let Some(since) = nonempty(&query.since) {
+        params.push(("since", since.to_string()));
+    }
+    if let Some(until) = nonempty(&query.until) {
+        params.push(("until", until.to_string()));
+    }
+    let incidents = client.list("/incidents", "incidents", &params)?;
+    Ok(Value::Array(incidents).to_string())
+}
+
+/// A PagerDuty user object as a symflow user with their PagerDuty identity.
+fn person(user: &Value) -> Option<User> {
+    let id = user["id"].as_str()?;
+    let email = user["email"].as_str()?;
+    let mut person = crate::user_for_email(email);
+    if let Some(name) = user["name"].as_str().or_else(|| user["summary"].as_str()) {
+        let mut parts = name.splitn(2, ' ');
+        person.first_name = parts.next().unwrap_or_default().to_string();
+        person.last_name = parts.next().unwrap_or_default().to_string();
+    }
+    person.role = UserRole::Member;
+    person.identities.retain(|i| i.service != "pagerduty");
+    person.identities.push(UserIdentity {
+        service: "pagerduty".into(),
+        service_id: String::new(),
+        user_id: id.to_string(),
+    });
+    Some(person)
 }
 
 /// Percent-encodes a query component (RFC 3986 unreserved characters pass).
