@@ -9,7 +9,8 @@
 use serde_json::{json, Value};
 
 use crate::bindings::exports::sym::flow::types::{CapabilityError, User, UserIdentity, UserRole};
-use crate::{error, outbound, variable};
+use crate::outbound::{encode, RestApi};
+use crate::{error, variable};
 
 const MAX_PAGES: usize = 10;
 
@@ -18,8 +19,7 @@ fn okta_error(code: &str, message: impl Into<String>) -> CapabilityError {
 }
 
 struct Client {
-    base: String,
-    token: String,
+    api: RestApi,
 }
 
 impl Client {
@@ -37,40 +37,33 @@ impl Client {
             )
         })?;
         Ok(Client {
-            base: base.trim_end_matches('/').to_string(),
-            token,
+            api: RestApi::new(&base, "application/json", format!("SSWS {token}")),
         })
     }
 
     /// The host part of the org URL: the `service_id` of Okta identities.
     fn domain(&self) -> String {
-        let rest = self.base.split("://").nth(1).unwrap_or(&self.base);
+        let base = &self.api.base;
+        let rest = base.split("://").nth(1).unwrap_or(base);
         rest.split('/').next().unwrap_or(rest).to_string()
     }
 
-    /// GET `url` (absolute): status and JSON body (`Null` when the body is not JSON).
+    /// GET `url` (absolute or a path): status and JSON body (`Null` when the body is not JSON).
     fn get(&self, url: &str, what: &str) -> Result<(u16, Value, Option<String>), CapabilityError> {
         self.send("GET", url, what)
     }
 
-    /// `method` `url` (absolute): status, JSON body (`Null` when not JSON), next page.
+    /// `method` `url` (absolute or a path): status, JSON body (`Null` when not JSON), next page.
     fn send(
         &self,
         method: &str,
         url: &str,
         what: &str,
     ) -> Result<(u16, Value, Option<String>), CapabilityError> {
-        let answer = outbound::send(
-            method,
-            url,
-            &[
-                ("accept".into(), "application/json".into()),
-                ("content-type".into(), "application/json".into()),
-                ("authorization".into(), format!("SSWS {}", self.token)),
-            ],
-            None,
-        )
-        .map_err(|e| okta_error("unreachable", format!("Okta could not be reached: {e}")))?;
+        let answer = self
+            .api
+            .call(method, url)
+            .map_err(|e| okta_error("unreachable", format!("Okta could not be reached: {e}")))?;
         if answer.status == 401 || (answer.status == 403 && method == "GET") {
             return Err(okta_error(
                 "unauthorized",
@@ -78,16 +71,13 @@ impl Client {
             ));
         }
         let next = answer
-            .headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("link"))
-            .flat_map(|(_, v)| v.split(','))
+            .header("link")
+            .flat_map(|v| v.split(','))
             .find(|l| l.contains("rel=\"next\""))
             .and_then(|l| l.split('<').nth(1))
             .and_then(|l| l.split('>').next())
             .map(str::to_string);
-        let body = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
-        Ok((answer.status, body, next))
+        Ok((answer.status, answer.body, next))
     }
 
     fn fail(what: &str, status: u16, body: &Value) -> CapabilityError {
@@ -101,7 +91,7 @@ impl Client {
 
     /// Every item of a paged list (Okta pages with `Link: <…>; rel="next"`).
     fn list(&self, path: &str, what: &str) -> Result<Vec<Value>, CapabilityError> {
-        let mut url = format!("{}{path}", self.base);
+        let mut url = path.to_string();
         let mut items = Vec::new();
         for _ in 0..MAX_PAGES {
             let (status, body, next) = self.get(&url, what)?;
@@ -127,7 +117,7 @@ impl Client {
 
     /// The Okta user with this login or e-mail, if any.
     fn find_user(&self, login_or_email: &str) -> Result<Option<Value>, CapabilityError> {
-        let url = format!("{}/api/v1/users/{}", self.base, encode(login_or_email));
+        let url = format!("/api/v1/users/{}", encode(login_or_email));
         let (status, body, _) = self.get(&url, "GET /api/v1/users/{login}")?;
         if status == 404 {
             let filter = format!("profile.email eq \"{}\"", login_or_email.replace('"', ""));
@@ -198,8 +188,7 @@ impl Client {
     fn membership(&self, method: &str, group_id: &str, user_id: &str) -> Result<bool, CapabilityError> {
         let what = format!("{method} /api/v1/groups/{{groupId}}/users/{{userId}}");
         let url = format!(
-            "{}/api/v1/groups/{}/users/{}",
-            self.base,
+            "/api/v1/groups/{}/users/{}",
             encode(group_id),
             encode(user_id)
         );
@@ -288,18 +277,4 @@ fn person(member: &Value, domain: &str) -> Option<User> {
         user_id: id.to_string(),
     });
     Some(user)
-}
-
-/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters pass).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::bindings::exports::sym::flow::pagerduty::{IncidentQuery, OnCallQuery};
 use crate::bindings::exports::sym::flow::types::{CapabilityError, User, UserIdentity, UserRole};
-use crate::{error, outbound, variable};
+use crate::outbound::{encode, RestApi};
+use crate::{error, variable};
 
 const DEFAULT_API: &str = "https://api.pagerduty.com";
 const PAGE: usize = 100;
@@ -20,8 +21,7 @@ fn pd_error(code: &str, message: impl Into<String>) -> CapabilityError {
 }
 
 struct Client {
-    base: String,
-    token: String,
+    api: RestApi,
 }
 
 impl Client {
@@ -34,8 +34,11 @@ impl Client {
         })?;
         let base = variable("pagerduty_api_url").unwrap_or_else(|| DEFAULT_API.into());
         Ok(Client {
-            base: base.trim_end_matches('/').to_string(),
-            token,
+            api: RestApi::new(
+                &base,
+                "application/vnd.pagerduty+json;version=2",
+                format!("Token token={token}"),
+            ),
         })
     }
 
@@ -44,24 +47,8 @@ impl Client {
             .iter()
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect();
-        let url = format!("{}{path}?{}", self.base, query.join("&"));
-        let answer = outbound::send(
-            "GET",
-            &url,
-            &[
-                (
-                    "accept".into(),
-                    "application/vnd.pagerduty+json;version=2".into(),
-                ),
-                ("content-type".into(), "application/json".into()),
-                (
-                    "authorization".into(),
-                    format!("Token token={}", self.token),
-                ),
-            ],
-            None,
-        )
-        .map_err(|e| {
+        let target = format!("{path}?{}", query.join("&"));
+        let answer = self.api.call("GET", &target).map_err(|e| {
             pd_error(
                 "unreachable",
                 format!("PagerDuty could not be reached: {e}"),
@@ -79,12 +66,13 @@ impl Client {
                 format!("PagerDuty answered HTTP {} to GET {path}", answer.status),
             ));
         }
-        serde_json::from_slice(&answer.body).map_err(|e| {
-            pd_error(
+        if answer.body.is_null() {
+            return Err(pd_error(
                 "bad-answer",
-                format!("PagerDuty's answer to {path} is not JSON: {e}"),
-            )
-        })
+                format!("PagerDuty's answer to {path} is not JSON"),
+            ));
+        }
+        Ok(answer.body)
     }
 
     /// Every item of a paged list.
@@ -277,18 +265,4 @@ fn person(user: &Value) -> Option<User> {
         user_id: id.to_string(),
     });
     Some(person)
-}
-
-/// Percent-encodes a query component (RFC 3986 unreserved characters pass).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }

@@ -1,8 +1,76 @@
 //! Blocking outbound HTTP for the capabilities (their WIT functions are synchronous): one
 //! request through Spin's `wasi:http/outgoing-handler`, driven to completion by spin-sdk's
-//! executor.
+//! executor; and [`RestApi`], the JSON-over-HTTPS shape the service clients share (Okta,
+//! PagerDuty): one base URL, the same headers on every call, JSON answers.
 
+use serde_json::Value;
 use spin_sdk::http::{Method, Request, Response};
+
+/// A service's JSON REST API: its base URL (no trailing `/`) and the headers every call
+/// carries (accept, content type, the token).
+pub struct RestApi {
+    pub base: String,
+    headers: Vec<(String, String)>,
+}
+
+/// A REST answer: status, body as JSON (`Null` when it is not JSON), headers.
+pub struct JsonAnswer {
+    pub status: u16,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+impl JsonAnswer {
+    /// The values of header `name` (any case).
+    pub fn header<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl RestApi {
+    pub fn new(base: &str, accept: &str, authorization: String) -> RestApi {
+        RestApi {
+            base: base.trim_end_matches('/').to_string(),
+            headers: vec![
+                ("accept".into(), accept.into()),
+                ("content-type".into(), "application/json".into()),
+                ("authorization".into(), authorization),
+            ],
+        }
+    }
+
+    /// `method` `target`: an absolute URL (a next-page link) or a path under the base.
+    pub fn call(&self, method: &str, target: &str) -> Result<JsonAnswer, String> {
+        let url = if target.starts_with("http://") || target.starts_with("https://") {
+            target.to_string()
+        } else {
+            format!("{}{target}", self.base)
+        };
+        let answer = send(method, &url, &self.headers, None)?;
+        Ok(JsonAnswer {
+            status: answer.status,
+            body: serde_json::from_slice(&answer.body).unwrap_or(Value::Null),
+            headers: answer.headers,
+        })
+    }
+}
+
+/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters pass).
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
 
 pub struct Answer {
     pub status: u16,
