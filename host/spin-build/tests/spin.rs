@@ -421,19 +421,14 @@ impl Harness {
             .channel("C0GENERAL", "general");
         let (status, body) = self.slack_post("/slack/commands", &command.request()).await;
         assert_eq!(status, 200, "{body}");
-        let opened = self
-            .slack
+        self.slack
             .wait_for_count("views.open", opened_before + 1, Duration::from_secs(10))
             .await
             .expect("the request modal opens");
-        let view = opened.last().unwrap().view().unwrap().clone();
-        let view_id = self
-            .slack
-            .views()
-            .last()
-            .expect("a view is open")
-            .id
-            .clone();
+        // The view as it is now: a flow with Python to run first opens a "Loading…" modal and
+        // updates it into the request modal.
+        let open = self.slack.views().last().expect("a view is open").clone();
+        let (view, view_id) = (open.view, open.id);
         let metadata = view["private_metadata"]
             .as_str()
             .expect("the modal carries metadata")
@@ -1212,7 +1207,8 @@ async fn the_okta_strategy_grants_and_removes_group_membership_under_spin() {
 
 /// PagerDuty's helpers under Spin, over outbound HTTP to the fake PagerDuty: who is on call for
 /// an escalation policy (by name), who is on a schedule, the requester's open high-urgency
-/// incidents (none for someone PagerDuty does not know, not everyone's), and every incident.
+/// incidents (none for someone PagerDuty does not know, not everyone's), and every incident;
+/// and a `@prefetch` reducer fills the modal's dropdown with PagerDuty's on-call people.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pagerduty_helpers_answer_under_spin() {
     let h = Harness::start_with(pagerduty_artifacts, BTreeMap::new(), Vec::new()).await;
@@ -1241,6 +1237,28 @@ async fn pagerduty_helpers_answer_under_spin() {
         ],
         "Slack: {}",
         h.slack.summary()
+    );
+    // The modal's responder dropdown came from the flow's @prefetch reducer (PagerDuty).
+    let modal = h.slack.views().last().expect("a modal").view.clone();
+    let options: Vec<(String, String)> = modal["blocks"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["block_id"] == "field:responder"))
+        .and_then(|b| b["element"]["options"].as_array())
+        .unwrap_or_else(|| panic!("the responder field has options: {modal}"))
+        .iter()
+        .map(|o| {
+            (
+                o["value"].as_str().unwrap_or_default().to_string(),
+                o["text"]["text"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        options,
+        vec![
+            ("oncall@acme.com".to_string(), "Olive Oncall".to_string()),
+            ("second@acme.com".to_string(), "Sam Second".to_string()),
+        ]
     );
     let unknown = report(ALICE).await;
     assert_eq!(unknown[2], "requester's open incidents: ", "{unknown:?}");

@@ -144,13 +144,29 @@ pub async fn drive(ctx: &Ctx, record: &mut RunRecord, input: Input) -> Result<()
                         .await;
                     }
                 }
-                Effect::ShowRequestModal { actor: _ } => {
+                Effect::ShowRequestModal { actor } => {
+                    let (prefetched, failures) = flow_call::prefetch(
+                        tenant,
+                        &ctx.store,
+                        flow,
+                        &ctx.slack_api_base,
+                        &record.run,
+                        &actor,
+                    );
+                    for (field, error) in failures {
+                        let text = format!(
+                            "The `@prefetch` reducer of the `{field}` field of flow `{}` failed, so {} saw an empty list: {error}",
+                            flow.name(),
+                            actor.mention()
+                        );
+                        problem(ctx, flow.error_channel.as_deref(), &text).await;
+                    }
                     let view = views::request_modal(
                         &flow.spec,
                         &ModalOptions {
                             run_id: Some(record.run.id.clone()),
                             channel: record.origin.channel_id.clone(),
-                            prefetched: Default::default(),
+                            prefetched,
                             initial: Default::default(),
                         },
                     );

@@ -7,9 +7,12 @@
 //! per event): flows of one tenant share an interpreter within a request, never across
 //! requests or tenants.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
+use symflow_engine::views::FieldOption;
 use symflow_engine::{
-    Actor, Approvers, Destination, ErrorKind, EventInfo, FlowCall, FlowError, FlowValue,
+    Actor, ChannelType, Approvers, Destination, ErrorKind, EventInfo, FlowCall, FlowError, FlowValue,
     Notification, Permission, RequestDestination, RequestPermission, Role, Run, Step, Transition,
 };
 
@@ -33,6 +36,82 @@ pub fn call(
     if matches!(call, FlowCall::Escalate | FlowCall::Deescalate) && !flow.defines("strategy") {
         return builtin_strategy(store, &tenant.name, flow, run, call, event);
     }
+    let ev = enter(tenant, store, flow, slack_api_base, run, event);
+    let result = select(flow).and_then(|()| dispatch(flow, call, event, &ev));
+    leave(flow, run, &call.handler_name());
+    result
+}
+
+/// The request modal's options per `prefetch = true` field.
+pub type Prefetched = BTreeMap<String, Vec<FieldOption>>;
+
+/// Options of every `prefetch = true` prompt field from the flow's `@prefetch` reducers, for
+/// the request modal `actor` is about to see; a reducer that fails leaves its field empty and
+/// is returned with its error (field, message).
+pub fn prefetch(
+    tenant: &Tenant,
+    store: &State,
+    flow: &TenantFlow,
+    slack_api_base: &str,
+    run: &Run,
+    actor: &Actor,
+) -> (Prefetched, Vec<(String, String)>) {
+    let fields: Vec<&str> = flow
+        .spec
+        .prompt_fields
+        .iter()
+        .filter(|f| f.prefetch)
+        .map(|f| f.name.as_str())
+        .collect();
+    let mut options = BTreeMap::new();
+    let mut failures = Vec::new();
+    if fields.is_empty() {
+        return (options, failures);
+    }
+    let event = EventInfo {
+        name: Step::Prompt,
+        actor: actor.clone(),
+        channel: ChannelType::Slack,
+        channel_id: run.source_channel.clone(),
+        fields: run.fields.clone(),
+        timestamp: crate::driver::now(),
+        forward: None,
+        target_id: None,
+    };
+    let ev = enter(tenant, store, flow, slack_api_base, run, &event);
+    for field in fields {
+        let answer = select(flow).and_then(|()| handlers::prefetch(field, &ev).map_err(flow_error));
+        match answer {
+            Ok(list) => {
+                let list = list
+                    .into_iter()
+                    .map(|o| FieldOption {
+                        value: o.value,
+                        label: o.label,
+                    })
+                    .collect();
+                options.insert(field.to_string(), list);
+            }
+            Err(e) => {
+                failures.push((field.to_string(), e.message));
+                options.insert(field.to_string(), Vec::new());
+            }
+        }
+    }
+    leave(flow, run, "prefetch");
+    (options, failures)
+}
+
+/// Scopes the capabilities to this call of `flow` about `run` (`symflow:spin/context`) and
+/// builds the event the flow sees.
+fn enter(
+    tenant: &Tenant,
+    store: &State,
+    flow: &TenantFlow,
+    slack_api_base: &str,
+    run: &Run,
+    event: &EventInfo,
+) -> wit::Event {
     context::set(&context::CallContext {
         tenant: tenant.name.clone(),
         flow: flow.name().to_string(),
@@ -41,27 +120,31 @@ pub fn call(
         secrets: crate::secrets::given(flow),
         slack_api_base: slack_api_base.to_string(),
     });
-    let directory = Directory::new(store, &tenant.name);
-    let ev = wit_event(flow, run, event, &directory);
-    let result = bundle::select_flow(flow.name())
-        .map_err(|carried| {
-            FlowError::new(
-                ErrorKind::Sandbox,
-                format!("the deployed component does not match tenant.json: {carried}"),
-            )
-        })
-        .and_then(|()| dispatch(flow, call, event, &ev));
+    wit_event(flow, run, event, &Directory::new(store, &tenant.name))
+}
+
+/// Makes `flow` the one the bundle's handlers run.
+fn select(flow: &TenantFlow) -> Result<(), FlowError> {
+    bundle::select_flow(flow.name()).map_err(|carried| {
+        FlowError::new(
+            ErrorKind::Sandbox,
+            format!("the deployed component does not match tenant.json: {carried}"),
+        )
+    })
+}
+
+/// The flow's log lines of this call, into the component's stderr tagged with the run.
+fn leave(flow: &TenantFlow, run: &Run, handler: &str) {
     let log = context::take_log();
     if !log.trim().is_empty() {
         eprintln!(
             "[{} {}] {}: {}",
             flow.name(),
             run.id,
-            call.handler_name(),
+            handler,
             log.trim_end()
         );
     }
-    result
 }
 
 /// A `sym_strategy` that is not `custom`: granted and taken back by the capabilities

@@ -62,5 +62,14 @@ resource "sym_flow" "pagerduty_report" {
       type     = "string"
       required = true
     }
+
+    # Filled by a @prefetch reducer from PagerDuty's on-call list.
+    prompt_field {
+      name     = "responder"
+      label    = "Who should look?"
+      type     = "string"
+      prefetch = true
+      required = false
+    }
   }
 }

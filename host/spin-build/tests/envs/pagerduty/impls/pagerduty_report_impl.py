@@ -1,4 +1,5 @@
-from sym.sdk.annotations import hook, reducer
+from sym.sdk.annotations import hook, prefetch, reducer
+from sym.sdk.forms import FieldOption
 from sym.sdk.integrations import pagerduty, slack
 from sym.sdk.notifications import Notification
 from sym.sdk.request_permission import PermissionLevel, RequestPermission
@@ -27,3 +28,12 @@ def on_request(event):
     say(f"requester has a high-urgency incident: {pagerduty.has_incident(assignees=[event.user])}")
     everyone = pagerduty.get_incidents(statuses=["triggered", "acknowledged", "resolved"], urgencies=["high", "low"])
     say("all incidents: " + ",".join(sorted(i["id"] for i in everyone)))
+
+
+@prefetch(field_name="responder")
+def on_call_responders(event):
+    """The responder dropdown: who is on call for Primary now."""
+    return [
+        FieldOption(value=u.email, label=f"{u.first_name} {u.last_name}")
+        for u in pagerduty.users_on_call(escalation_policy_name="Primary")
+    ]
