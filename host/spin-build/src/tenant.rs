@@ -59,6 +59,19 @@ pub fn build_tenant(env_dir: &Path, out_dir: &Path, admins: &[String]) -> anyhow
                 .ok_or_else(|| anyhow::anyhow!("flow {name} is served but not declared"))
         })
         .collect::<anyhow::Result<_>>()?;
+    let mut sources = sources;
+    // The flows filter rides in the bundle under its catalog name.
+    let flows_filter = flows
+        .filter
+        .as_ref()
+        .map(|filter| json!({ "name": catalog::FLOWS_FILTER, "vars_json": filter.vars_json }));
+    if flows_filter.is_some() {
+        sources.extend(
+            catalog::all_sources(&config)
+                .into_iter()
+                .filter(|source| source.name == catalog::FLOWS_FILTER),
+        );
+    }
     let name = env_dir
         .canonicalize()
         .ok()
@@ -75,7 +88,13 @@ pub fn build_tenant(env_dir: &Path, out_dir: &Path, admins: &[String]) -> anyhow
         )
     })?;
     Ok(Tenant {
-        json: json!({ "name": name, "org": flows.org, "admins": admins, "flows": entries }),
+        json: json!({
+            "name": name,
+            "org": flows.org,
+            "admins": admins,
+            "flows": entries,
+            "flows_filter": flows_filter,
+        }),
         flows: names,
         bundle,
     })

@@ -1264,3 +1264,59 @@ async fn pagerduty_helpers_answer_under_spin() {
     assert_eq!(unknown[2], "requester's open incidents: ", "{unknown:?}");
     assert_eq!(unknown[3], "requester has a high-urgency incident: False");
 }
+
+/// The environment's `sym_flows_filter` runs under Spin (it rides in the flow bundle): `/sym`
+/// opens a "Loading…" modal, asks `get_flows`, and updates it into a picker of the flows the
+/// person may see; the PagerDuty report is offered to acme.com people only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_flows_filter_narrows_the_picker_under_spin() {
+    let h = Harness::start_with(pagerduty_artifacts, BTreeMap::new(), Vec::new()).await;
+    let picker = |user: &'static str| {
+        let h = &h;
+        async move {
+            let command = SlashCommand::new(TEAM, user, "/sym", "").channel("C0GENERAL", "general");
+            let (status, body) = h.slack_post("/slack/commands", &command.request()).await;
+            assert_eq!(status, 200, "{body}");
+            let view = h
+                .slack
+                .views()
+                .last()
+                .expect("a modal is open")
+                .view
+                .clone();
+            let mut offered = Vec::new();
+            collect_option_values(&view, &mut offered);
+            offered.sort();
+            offered
+        }
+    };
+    assert_eq!(picker(OLIVE).await, vec!["pagerduty-report", "routine"]);
+    assert_eq!(picker(ALICE).await, vec!["routine"]);
+    assert!(
+        h.slack.messages_in("#sym-errors").is_empty(),
+        "{}",
+        h.slack.summary()
+    );
+}
+
+/// Every `options[].value` in a Block Kit view.
+fn collect_option_values(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(options)) = map.get("options") {
+                out.extend(
+                    options
+                        .iter()
+                        .filter_map(|o| o["value"].as_str().map(str::to_string)),
+                );
+            }
+            for (key, child) in map {
+                if key != "options" {
+                    collect_option_values(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_option_values(v, out)),
+        _ => {}
+    }
+}

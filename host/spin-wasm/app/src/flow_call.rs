@@ -21,7 +21,7 @@ use crate::bindings::sym::flow::{bundle, handlers};
 use crate::bindings::symflow::spin::{context, strategies};
 use crate::identities::Directory;
 use crate::state::State;
-use crate::tenant::{Tenant, TenantFlow};
+use crate::tenant::{FlowsFilter, Tenant, TenantFlow};
 
 /// Runs one handler of the flow for the engine.
 pub fn call(
@@ -102,6 +102,48 @@ pub fn prefetch(
     (options, failures)
 }
 
+/// The flows filter's `get_flows`: the names of `flows` that `actor` may see in the picker.
+pub fn get_flows(
+    tenant: &Tenant,
+    store: &State,
+    slack_api_base: &str,
+    filter: &FlowsFilter,
+    actor: &Actor,
+    flows: &[&TenantFlow],
+) -> Result<Vec<String>, FlowError> {
+    context::set(&context::CallContext {
+        tenant: tenant.name.clone(),
+        flow: filter.name.clone(),
+        run_id: None,
+        // The environment's integrations, as every flow of the tenant has them.
+        granted: tenant
+            .flows
+            .first()
+            .map(|f| f.granted.clone())
+            .unwrap_or_default(),
+        secrets: Vec::new(),
+        slack_api_base: slack_api_base.to_string(),
+    });
+    let user = wit_user(actor, &Directory::new(store, &tenant.name));
+    let summaries: Vec<wit::FlowSummary> = flows
+        .iter()
+        .map(|f| wit::FlowSummary {
+            name: f.name().to_string(),
+            srn: f.info.srn.clone(),
+            label: f.info.label.clone(),
+            vars_json: f.info.vars_json.clone(),
+        })
+        .collect();
+    let result = select_name(&filter.name).and_then(|()| {
+            handlers::get_flows(&user, &summaries, &filter.vars_json).map_err(flow_error)
+        });
+    let log = context::take_log();
+    if !log.trim().is_empty() {
+        eprintln!("[{}] get_flows: {}", filter.name, log.trim_end());
+    }
+    result
+}
+
 /// Scopes the capabilities to this call of `flow` about `run` (`symflow:spin/context`) and
 /// builds the event the flow sees.
 fn enter(
@@ -125,7 +167,11 @@ fn enter(
 
 /// Makes `flow` the one the bundle's handlers run.
 fn select(flow: &TenantFlow) -> Result<(), FlowError> {
-    bundle::select_flow(flow.name()).map_err(|carried| {
+    select_name(flow.name())
+}
+
+fn select_name(name: &str) -> Result<(), FlowError> {
+    bundle::select_flow(name).map_err(|carried| {
         FlowError::new(
             ErrorKind::Sandbox,
             format!("the deployed component does not match tenant.json: {carried}"),

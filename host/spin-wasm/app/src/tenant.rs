@@ -16,6 +16,16 @@ pub struct Tenant {
     #[serde(default)]
     pub admins: Vec<String>,
     pub flows: Vec<TenantFlow>,
+    /// The `sym_flows_filter`, when the environment has one: its name in the flow bundle and
+    /// its `vars` as a JSON object.
+    #[serde(default)]
+    pub flows_filter: Option<FlowsFilter>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FlowsFilter {
+    pub name: String,
+    pub vars_json: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -218,7 +218,7 @@ async fn command(ctx: &Ctx, actor: &Actor, text: &str, origin: Origin) -> Result
     let words: Vec<&str> = text.split_whitespace().collect();
     let named = |name: &str| ctx.tenant.flow(name);
     match words.as_slice() {
-        [] | ["req" | "request"] => picker(ctx, origin).await,
+        [] | ["req" | "request"] => picker(ctx, actor, origin).await,
         ["whoami"] => {
             let role = match actor.role {
                 Role::Admin => "an admin",
@@ -236,7 +236,7 @@ async fn command(ctx: &Ctx, actor: &Actor, text: &str, origin: Origin) -> Result
         }
         ["req" | "request", name, ..] => match named(name) {
             Some(flow) => prompt(ctx, actor, flow, origin).await,
-            None => picker(ctx, origin).await,
+            None => picker(ctx, actor, origin).await,
         },
         [name] if named(name).is_some() => {
             prompt(ctx, actor, named(name).expect("checked"), origin).await
@@ -264,14 +264,45 @@ async fn command(ctx: &Ctx, actor: &Actor, text: &str, origin: Origin) -> Result
     }
 }
 
-/// The flow picker: every flow that takes requests from Slack. (The flows filter's
-/// `get_flows` does not run under Spin yet: see docs/spin.md.)
-async fn picker(ctx: &Ctx, origin: Origin) -> Result<(), String> {
-    let choices: Vec<FlowChoice> = ctx
+/// The flow picker: every flow that takes requests from Slack, narrowed by the flows filter's
+/// `get_flows` when the environment has one (a failing filter shows every flow and is
+/// reported in the error channel, as on the native server).
+async fn picker(ctx: &Ctx, actor: &Actor, origin: Origin) -> Result<(), String> {
+    let mut flows: Vec<&TenantFlow> = ctx
         .tenant
         .flows
         .iter()
         .filter(|f| f.spec.allows_source(Source::Slack))
+        .collect();
+    let mut trigger = origin.trigger_id.clone();
+    let mut view_id = None;
+    if let Some(filter) = &ctx.tenant.flows_filter {
+        // The filter is Python: show a modal before the 3 s trigger expires.
+        if let Some(trigger) = trigger.take() {
+            let loading = notice_modal("Request access", ":hourglass_flowing_sand: Loading…");
+            view_id = Some(ctx.slack.views_open(&trigger, &loading).await?);
+        }
+        match crate::flow_call::get_flows(
+            &ctx.tenant,
+            &ctx.store,
+            &ctx.slack_api_base,
+            filter,
+            actor,
+            &flows,
+        ) {
+            Ok(names) => flows.retain(|f| names.iter().any(|n| n == f.name())),
+            Err(e) => {
+                let text = format!(
+                    "The flows filter (`get_flows`) failed, so {} saw every flow: {}",
+                    actor.mention(),
+                    e.message
+                );
+                crate::driver::problem(ctx, None, &text).await;
+            }
+        }
+    }
+    let choices: Vec<FlowChoice> = flows
+        .iter()
         .map(|f| FlowChoice {
             name: f.name().to_string(),
             label: f.spec.display_label().to_string(),
@@ -279,10 +310,11 @@ async fn picker(ctx: &Ctx, origin: Origin) -> Result<(), String> {
         .collect();
     let mut view = views::flow_picker_modal(&choices);
     view["private_metadata"] = Value::String(json!({ "channel": origin.channel_id }).to_string());
-    let trigger = origin
-        .trigger_id
-        .ok_or("no trigger to open the flow picker")?;
-    ctx.slack.views_open(&trigger, &view).await.map(drop)
+    match (view_id, trigger) {
+        (Some(view_id), _) => ctx.slack.views_update(&view_id, &view).await,
+        (None, Some(trigger)) => ctx.slack.views_open(&trigger, &view).await.map(drop),
+        (None, None) => Err("no trigger to open the flow picker".into()),
+    }
 }
 
 async fn reply(ctx: &Ctx, actor: &Actor, origin: &Origin, text: &str) -> Result<(), String> {

@@ -73,3 +73,28 @@ resource "sym_flow" "pagerduty_report" {
     }
   }
 }
+
+# A flow everyone may use.
+resource "sym_flow" "routine" {
+  name           = "routine"
+  label          = "Routine access"
+  implementation = file("${path.module}/impls/routine_impl.py")
+  environment_id = sym_environment.this.id
+
+  params {
+    prompt_field {
+      name     = "reason"
+      label    = "Why?"
+      type     = "string"
+      required = true
+    }
+  }
+}
+
+# The PagerDuty report is for people of the on-call domain only.
+resource "sym_flows_filter" "this" {
+  implementation = file("${path.module}/impls/flows_filter.py")
+  vars = {
+    report_domain = "acme.com"
+  }
+}
