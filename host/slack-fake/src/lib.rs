@@ -163,6 +163,19 @@ impl FakeSlack {
         self.shared.lock().users.insert(user.id.clone(), user);
     }
 
+    /// Sets the members of a user group (`S…`), for `usergroups.users.list`.
+    pub fn set_usergroup_members<I, S>(&self, usergroup: &str, members: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let members = members.into_iter().map(Into::into).collect();
+        self.shared
+            .lock()
+            .usergroups
+            .insert(usergroup.to_owned(), members);
+    }
+
     /// Sets who is in a channel, for `conversations.members` (and makes the channel known).
     pub fn set_channel_members<I, S>(&self, channel: &str, members: I)
     where

@@ -108,6 +108,11 @@ pub(crate) fn answer(
             }
         }
         "conversations.members" => conversation_members(state, args),
+        "users.list" => users_list(state, args),
+        "usergroups.users.list" => match state.usergroups.get(arg("usergroup")) {
+            Some(users) => ok(json!({ "ok": true, "users": users })),
+            None => ok(slack_error("no_such_subteam")),
+        },
         "conversations.open" => {
             let users: Vec<&str> = arg("users")
                 .split(',')
@@ -398,6 +403,41 @@ fn conversation_members(state: &mut FakeState, args: &Value) -> Answer {
     ok(json!({
         "ok": true,
         "members": page,
+        "response_metadata": { "next_cursor": next_cursor },
+    }))
+}
+
+/// `users.list`: every user of the workspace as `users.info` shows them, paged by `limit` and
+/// an opaque `cursor` (`response_metadata.next_cursor`, empty on the last page).
+fn users_list(state: &mut FakeState, args: &Value) -> Answer {
+    let limit = args
+        .get("limit")
+        .and_then(|v| {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+        .filter(|&l| l > 0)
+        .unwrap_or(100) as usize;
+    let offset = match required(args, "cursor") {
+        None => 0,
+        Some(cursor) => match cursor.strip_prefix("offset:").and_then(|n| n.parse().ok()) {
+            Some(offset) => offset,
+            None => return ok(slack_error("invalid_cursor")),
+        },
+    };
+    let team = state.team_id.clone();
+    let all: Vec<Value> = state.users.values().map(|u| u.to_json(&team)).collect();
+    let page: Vec<Value> = all.iter().skip(offset).take(limit).cloned().collect();
+    let next = offset + page.len();
+    let next_cursor = if next < all.len() {
+        format!("offset:{next}")
+    } else {
+        String::new()
+    };
+    ok(json!({
+        "ok": true,
+        "members": page,
+        "cache_ts": 0,
         "response_metadata": { "next_cursor": next_cursor },
     }))
 }

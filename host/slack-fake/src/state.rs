@@ -11,6 +11,8 @@ pub(crate) struct FakeState {
     pub(crate) calls: Vec<RecordedCall>,
     pub(crate) users: BTreeMap<String, FakeUser>,
     pub(crate) channel_members: HashMap<String, Vec<String>>,
+    /// User group id → member user ids, for `usergroups.users.list`.
+    pub(crate) usergroups: HashMap<String, Vec<String>>,
     /// Channels that answer every call naming them with this error code.
     pub(crate) broken_channels: HashMap<String, String>,
     /// Scripted answers, per method, used first-in first-out.

@@ -1320,3 +1320,52 @@ fn collect_option_values(value: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// Slack's helpers under Spin: `send_thread_message` replies under the request's card,
+/// `users_in_channel`, `is_user_in_group` (a Slack user group) and `list_users` read the
+/// workspace through the Web API (the `routine` flow's `after_approve`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_helpers_answer_under_spin() {
+    let h = Harness::start_with(pagerduty_artifacts, BTreeMap::new(), Vec::new()).await;
+    h.slack.set_channel_members("C0OPS", [ALICE, CAROL]);
+    h.slack.set_usergroup_members("S0ONCALL", [ALICE]);
+    let run_id = h
+        .submit_request(ALICE, "routine", &[("reason", text_input("weekly check"))])
+        .await;
+    let run = h.run_in("pagerduty", &run_id);
+    let card = run.messages.first().expect("the card was posted").clone();
+    let card = Card {
+        run_id,
+        channel: card.channel,
+        ts: card.ts,
+    };
+    h.approve(BOB, &card).await;
+    let thread: Vec<String> = h
+        .slack
+        .messages_in(&card.channel)
+        .into_iter()
+        .filter(|m| m.thread_ts.as_deref() == Some(card.ts.as_str()))
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        thread.contains(&"approved; #ops has alice@example.com,carol@example.com".to_string()),
+        "{thread:?} {}",
+        h.slack.summary()
+    );
+    let report: Vec<String> = h
+        .slack
+        .messages_in("#slack-report")
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(
+        report,
+        vec![
+            "requester in S0ONCALL: True",
+            "approver in S0ONCALL: False",
+            "workspace: alice@example.com,bob@example.com,carol@example.com,oncall@acme.com",
+        ],
+        "{}",
+        h.slack.summary()
+    );
+}

@@ -24,6 +24,7 @@ mod identities;
 mod okta_api;
 mod on_call;
 mod outbound;
+mod slack_api;
 
 use std::cell::RefCell;
 
@@ -244,9 +245,9 @@ impl slack::Guest for Capabilities {
         .map(drop)
     }
 
-    fn send_thread_message(_run_id: String, _message: String) -> Result<(), CapabilityError> {
-        granted("slack")?;
-        Err(not_supported("slack", "replying in the request's thread"))
+    fn send_thread_message(run_id: String, message: String) -> Result<(), CapabilityError> {
+        let ctx = granted("slack")?;
+        slack_api::send_thread_message(&ctx, &run_id, &message)
     }
 
     fn resolve_user(identifier: String) -> Result<String, CapabilityError> {
@@ -279,19 +280,19 @@ impl slack::Guest for Capabilities {
         Ok(slack_call(&ctx, "users.info", json!({ "user": id }))?["user"].to_string())
     }
 
-    fn list_users(_active_only: bool) -> Result<Vec<User>, CapabilityError> {
-        granted("slack")?;
-        Err(not_supported("slack", "listing the workspace's users"))
+    fn list_users(active_only: bool) -> Result<Vec<User>, CapabilityError> {
+        let ctx = granted("slack")?;
+        slack_api::list_users(&ctx, active_only)
     }
 
-    fn is_user_in_group(_user: User, _group_id: String) -> Result<bool, CapabilityError> {
-        granted("slack")?;
-        Err(not_supported("slack", "user group membership"))
+    fn is_user_in_group(user: User, group_id: String) -> Result<bool, CapabilityError> {
+        let ctx = granted("slack")?;
+        slack_api::is_user_in_group(&ctx, &user, &group_id)
     }
 
-    fn users_in_channel(_channel: String) -> Result<Vec<User>, CapabilityError> {
-        granted("slack")?;
-        Err(not_supported("slack", "listing a channel's members"))
+    fn users_in_channel(channel: String) -> Result<Vec<User>, CapabilityError> {
+        let ctx = granted("slack")?;
+        slack_api::users_in_channel(&ctx, &channel)
     }
 }
 

@@ -1,4 +1,4 @@
-from sym.sdk.annotations import reducer
+from sym.sdk.annotations import hook, reducer
 from sym.sdk.integrations import slack
 from sym.sdk.notifications import Notification
 from sym.sdk.request_permission import PermissionLevel, RequestPermission
@@ -12,3 +12,15 @@ def get_permissions(event):
 @reducer
 def get_request_notifications(event):
     return [Notification(destinations=[slack.channel("#sym-requests")])]
+
+
+@hook
+def after_approve(event):
+    """Slack's read helpers and a reply in the request's thread."""
+    ops = sorted(u.email for u in slack.users_in_channel("C0OPS"))
+    slack.send_thread_message("approved; #ops has " + ",".join(ops))
+    requester = event.get_actor("request")
+    report = lambda text: slack.send_message(slack.channel("#slack-report"), text)
+    report(f"requester in S0ONCALL: {slack.is_user_in_group(requester, group_id='S0ONCALL')}")
+    report(f"approver in S0ONCALL: {slack.is_user_in_group(event.user, group_id='S0ONCALL')}")
+    report("workspace: " + ",".join(sorted(u.email for u in slack.list_users())))
