@@ -94,6 +94,11 @@ pub fn build_tenant(env_dir: &Path, out_dir: &Path, admins: &[String]) -> anyhow
             "admins": admins,
             "flows": entries,
             "flows_filter": flows_filter,
+            "secret_json_keys": config
+                .secrets
+                .iter()
+                .filter_map(|(id, secret)| Some((id.clone(), secret.json_key()?.to_string())))
+                .collect::<std::collections::BTreeMap<_, _>>(),
         }),
         flows: names,
         bundle,

@@ -854,6 +854,10 @@ async fn a_flow_reads_only_the_secrets_it_was_given_under_spin() {
                 "secret_unreferenced".to_string(),
                 "must-not-leak".to_string(),
             ),
+            (
+                "secret_db_credentials".to_string(),
+                r#"{"user": "app", "password": "db-pass-from-json"}"#.to_string(),
+            ),
         ]),
         Vec::new(),
     )
@@ -882,6 +886,11 @@ async fn a_flow_reads_only_the_secrets_it_was_given_under_spin() {
             })
     };
     assert_eq!(line("given"), "given: value vault-token-from-spin");
+    assert_eq!(
+        line("json"),
+        "json: value db-pass-from-json",
+        "settings.json_key"
+    );
     let unset = line("unset");
     assert!(
         unset.starts_with("unset: refused")

@@ -159,7 +159,7 @@ fn enter(
         flow: flow.name().to_string(),
         run_id: Some(run.id.clone()),
         granted: flow.granted.clone(),
-        secrets: crate::secrets::given(flow),
+        secrets: crate::secrets::given(tenant, flow),
         slack_api_base: slack_api_base.to_string(),
     });
     wit_event(flow, run, event, &Directory::new(store, &tenant.name))

@@ -11,7 +11,8 @@
 
 use serde_json::Value;
 
-use crate::tenant::TenantFlow;
+use crate::bindings::symflow::spin::context::GivenSecret;
+use crate::tenant::{Tenant, TenantFlow};
 
 /// The Spin variable holding the value of the `sym_secret` named `id`.
 pub fn variable_for(id: &str) -> String {
@@ -31,8 +32,8 @@ pub fn variable_for(id: &str) -> String {
     name.trim_end_matches('_').to_string()
 }
 
-/// (`sym_secret` id, Spin variable) for every secret `flow` was given, sorted by id.
-pub fn given(flow: &TenantFlow) -> Vec<(String, String)> {
+/// Every secret `flow` was given (id, Spin variable, `json_key`), sorted by id.
+pub fn given(tenant: &Tenant, flow: &TenantFlow) -> Vec<GivenSecret> {
     let mut ids = Vec::new();
     let settings = flow
         .info
@@ -51,13 +52,17 @@ pub fn given(flow: &TenantFlow) -> Vec<(String, String)> {
     ids.dedup();
     ids.into_iter()
         .map(|id| {
-            let var = flow
+            let variable = flow
                 .secrets
                 .iter()
                 .find(|(given, _)| *given == id)
                 .map(|(_, var)| var.clone())
                 .unwrap_or_else(|| variable_for(&id));
-            (id, var)
+            GivenSecret {
+                json_key: tenant.secret_json_keys.get(&id).cloned(),
+                id,
+                variable,
+            }
         })
         .collect()
 }

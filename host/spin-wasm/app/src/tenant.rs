@@ -20,6 +20,9 @@ pub struct Tenant {
     /// its `vars` as a JSON object.
     #[serde(default)]
     pub flows_filter: Option<FlowsFilter>,
+    /// `sym_secret` name → `settings.json_key`, for the secrets whose value is a JSON object.
+    #[serde(default)]
+    pub secret_json_keys: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -383,14 +383,15 @@ impl http::Guest for Capabilities {
 impl secrets::Guest for Capabilities {
     fn retrieve_value(secret_id: String) -> Result<String, CapabilityError> {
         let ctx = granted("secrets")?;
-        let Some((_, var)) = ctx.secrets.iter().find(|(id, _)| *id == secret_id) else {
+        let Some(given) = ctx.secrets.iter().find(|s| s.id == secret_id) else {
             return Err(error(
                 "secrets",
                 "not-granted",
                 format!("the flow was not given the secret {secret_id:?}: only secrets referenced in the settings of its environment's integrations (or its strategy's integration) may be read"),
             ));
         };
-        variable(var).ok_or_else(|| {
+        let var = &given.variable;
+        let value = variable(var).ok_or_else(|| {
             error(
                 "secrets",
                 "not-set",
@@ -398,6 +399,24 @@ impl secrets::Guest for Capabilities {
                     "the flow's secret {secret_id:?} has no value on Spin. Set the secret Spin variable {var} (SPIN_VARIABLE_{} for `spin up`) and declare it in spin.toml's [variables] and [component.symflow.variables].",
                     var.to_ascii_uppercase()
                 ),
+            )
+        })?;
+        let Some(key) = &given.json_key else {
+            return Ok(value);
+        };
+        // `settings.json_key`: the variable holds a JSON object; the secret is one key of it.
+        let found = serde_json::from_str::<Value>(&value)
+            .ok()
+            .and_then(|doc| match doc.get(key)? {
+                Value::String(text) => Some(text.clone()),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            });
+        found.ok_or_else(|| {
+            error(
+                "secrets",
+                "bad-value",
+                format!("the flow's secret {secret_id:?} has json_key {key:?}, but the Spin variable {var} is not a JSON object with that key"),
             )
         })
     }

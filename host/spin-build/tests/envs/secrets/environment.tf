@@ -45,6 +45,15 @@ resource "sym_secret" "missing_token" {
   source_id = sym_secrets.this.id
 }
 
+# A JSON secret: the flow gets its "password" key.
+resource "sym_secret" "db_credentials" {
+  path      = "sym/${local.environment_name}/db-credentials"
+  source_id = sym_secrets.this.id
+  settings = {
+    json_key = "password"
+  }
+}
+
 resource "sym_secret" "unreferenced" {
   path      = "sym/${local.environment_name}/unreferenced"
   source_id = sym_secrets.this.id
@@ -57,5 +66,6 @@ resource "sym_integration" "vault" {
   settings = {
     api_token_secret    = sym_secret.vault_token.id
     backup_token_secret  = sym_secret.missing_token.id
+    db_password_secret   = sym_secret.db_credentials.id
   }
 }

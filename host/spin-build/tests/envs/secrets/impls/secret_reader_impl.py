@@ -24,11 +24,13 @@ def read(secret):
 
 @hook
 def on_request(event):
-    """Report each secret's outcome: the given one, a given one without a value, another."""
+    """Report each secret's outcome: the given one, a given one without a value, a JSON one's
+    key, another."""
     vault = event.flow.environment.integrations["vault"].settings
     for label, secret in [
         ("given", vault["api_token_secret"]),
         ("unset", vault["backup_token_secret"]),
+        ("json", vault["db_password_secret"]),
         ("other", Secret("unreferenced")),
     ]:
         slack.send_message(slack.channel("#secrets"), f"{label}: {read(secret)}")
