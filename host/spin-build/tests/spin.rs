@@ -956,6 +956,8 @@ async fn okta_group_membership_is_checked_under_spin() {
             "in eng: True".to_string(),
             "in admins: False".to_string(),
             "admins: carol@acme.com".to_string(),
+            "groups named Ad…: Admins".to_string(),
+            "filter sent: type eq \"OKTA_GROUP\"".to_string(),
         ],
         "Slack: {}",
         h.slack.summary()

@@ -329,13 +329,18 @@ impl okta::Guest for Capabilities {
         crate::okta_api::get_user_info(&user)
     }
     fn list_groups(
-        _name_filter: Option<String>,
-        _filter: Option<String>,
-        _expand: Option<String>,
-        _only_native: bool,
+        name_filter: Option<String>,
+        filter: Option<String>,
+        expand: Option<String>,
+        only_native: bool,
     ) -> Result<String, CapabilityError> {
         granted("okta")?;
-        Err(not_supported("okta", "listing Okta groups"))
+        crate::okta_api::list_groups(
+            name_filter.as_deref(),
+            filter.as_deref(),
+            expand.as_deref(),
+            only_native,
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 //! the group's members — over Spin's outbound HTTP. The Okta org's URL
 //! (`https://<org>.okta.com`) is the Spin variable `okta_api_url` and must also be in
 //! `allowed_outbound_hosts`; the API token is the secret Spin variable `okta_api_token` (sent
-//! as `SSWS <token>`). `list_groups` still answers `not-supported-on-spin`.
+//! as `SSWS <token>`). `list_groups` lists the org's groups the same way.
 
 use serde_json::{json, Value};
 
@@ -211,6 +211,42 @@ impl Client {
         }
         Ok(true)
     }
+}
+
+/// Okta's groups (`GET /api/v1/groups`, every page) as a JSON list: `q` by name, Okta's
+/// `filter` expression, `expand`; only Okta-mastered groups when `only_native` (added to the
+/// filter as `type eq "OKTA_GROUP"`, as on the native host).
+pub fn list_groups(
+    name_filter: Option<&str>,
+    filter: Option<&str>,
+    expand: Option<&str>,
+    only_native: bool,
+) -> Result<String, CapabilityError> {
+    let client = Client::from_variables()?;
+    let native = "type eq \"OKTA_GROUP\"";
+    let filter = match (filter.filter(|f| !f.is_empty()), only_native) {
+        (Some(f), true) => Some(format!("({f}) and {native}")),
+        (Some(f), false) => Some(f.to_string()),
+        (None, true) => Some(native.to_string()),
+        (None, false) => None,
+    };
+    let mut query = Vec::new();
+    if let Some(q) = name_filter.filter(|q| !q.is_empty()) {
+        query.push(format!("q={}", encode(q)));
+    }
+    if let Some(f) = &filter {
+        query.push(format!("filter={}", encode(f)));
+    }
+    if let Some(e) = expand.filter(|e| !e.is_empty()) {
+        query.push(format!("expand={}", encode(e)));
+    }
+    let path = if query.is_empty() {
+        "/api/v1/groups".to_string()
+    } else {
+        format!("/api/v1/groups?{}", query.join("&"))
+    };
+    let groups = client.list(&path, "GET /api/v1/groups")?;
+    Ok(Value::Array(groups).to_string())
 }
 
 /// Is `user` a member of the Okta group `group_id`? Not an Okta user: no.

@@ -22,3 +22,6 @@ def on_request(event):
     say(f"in admins: {okta.is_user_in_group(event.user, group_id='00g-admins')}")
     admins = okta.users_in_group(group_id="00g-admins")
     say("admins: " + ",".join(u.email for u in admins))
+    groups = okta.list_groups(name_filter="Ad")
+    say("groups named Ad…: " + ",".join(g["profile"]["name"] for g in groups))
+    say("filter sent: " + groups[0]["filter_seen"])
