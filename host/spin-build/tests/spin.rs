@@ -84,6 +84,13 @@ fn pagerduty_artifacts() -> &'static SpinArtifacts {
     BUILT.get_or_init(|| spin_build(test_env("pagerduty"), "spin-build-pagerduty"))
 }
 
+/// `spin build` of the GitHub test environment (`tests/envs/github`: the `github` strategy),
+/// once per test binary.
+fn github_artifacts() -> &'static SpinArtifacts {
+    static BUILT: OnceLock<SpinArtifacts> = OnceLock::new();
+    BUILT.get_or_init(|| spin_build(test_env("github"), "spin-build-github"))
+}
+
 fn test_env(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/envs")
@@ -1379,4 +1386,96 @@ async fn slack_helpers_answer_under_spin() {
         "{}",
         h.slack.summary()
     );
+}
+
+/// GitHub under Spin: `get_repo_collaborators` lists the repository's admins, and the built-in
+/// `github` strategy makes the requester (found by public e-mail) a collaborator with the
+/// target's permission at approval and removes them at expiry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_github_strategy_grants_and_removes_repository_access_under_spin() {
+    let (github, github_state) = symflow_service_fakes::github().await;
+    let authority = format!(
+        "{}{}",
+        github.host_str().unwrap(),
+        github.port().map(|p| format!(":{p}")).unwrap_or_default()
+    );
+    let h = Harness::start_with(
+        github_artifacts,
+        BTreeMap::from([
+            ("github_api_url".to_string(), github.to_string()),
+            (
+                "github_api_token".to_string(),
+                symflow_service_fakes::GITHUB_TOKEN.to_string(),
+            ),
+            ("github_org".to_string(), "acme".to_string()),
+        ]),
+        vec![authority],
+    )
+    .await;
+    const DEV: &str = "UDEV";
+    h.slack
+        .add_user(FakeUser::new(DEV, "dev").email("dev@acme.com").team(TEAM));
+    let collaborator = |state: &symflow_service_fakes::GitHubState| {
+        state.repos["acme/api"].get("dev-login").cloned()
+    };
+
+    let run_id = h
+        .submit_request(
+            DEV,
+            "github-grant",
+            &[
+                ("target_id", inputs::static_select("sym_target.api")),
+                ("reason", text_input("hotfix")),
+                ("duration", inputs::static_select("1h")),
+            ],
+        )
+        .await;
+    let said: Vec<String> = h
+        .slack
+        .messages_in("#github")
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(
+        said,
+        vec!["api admins: octo-admin"],
+        "{}",
+        h.slack.summary()
+    );
+    let run = h.run_in("github", &run_id);
+    assert_eq!(
+        run.status,
+        RunStatus::Pending,
+        "{run:?} {}",
+        h.slack.summary()
+    );
+    let card = run.messages.first().expect("the card was posted").clone();
+    let card = Card {
+        run_id,
+        channel: card.channel,
+        ts: card.ts,
+    };
+    h.approve(BOB, &card).await;
+    let run = h.run_in("github", &card.run_id);
+    assert_eq!(
+        run.status,
+        RunStatus::Escalated,
+        "{run:?} {}",
+        h.slack.summary()
+    );
+    assert_eq!(
+        run.step_outputs["escalate"],
+        serde_json::json!({"repo_name": "api", "login": "dev-login", "permission": "push"})
+    );
+    assert_eq!(
+        collaborator(&github_state.lock().unwrap()).as_deref(),
+        Some("push")
+    );
+
+    h.advance(Duration::from_secs(61 * 60));
+    assert_eq!(h.tick(TICK_TOKEN).await.0, 200);
+    let run = h.run_in("github", &card.run_id);
+    assert_eq!(run.status, RunStatus::Deescalated, "{run:?}");
+    assert_eq!(run.step_outputs["deescalate"]["removed"], true);
+    assert_eq!(collaborator(&github_state.lock().unwrap()), None);
 }

@@ -20,6 +20,7 @@ mod bindings {
     });
 }
 
+mod github_api;
 mod identities;
 mod okta_api;
 mod on_call;
@@ -100,12 +101,27 @@ fn kv() -> Result<spin_sdk::key_value::Store, CapabilityError> {
         .map_err(|e| error("store", "unavailable", e.to_string()))
 }
 
-/// The built-in strategies under Spin ([`strategies`] in spin.wit). Only `okta` today.
+/// The built-in strategies under Spin ([`strategies`] in spin.wit): `okta` (group membership)
+/// and `github` (repository collaborator).
 impl strategies::Guest for Capabilities {
     fn escalate(kind: String, settings_json: String, user: User) -> Result<String, String> {
-        let group = builtin_setting(&kind, &settings_json)?;
-        let id = okta_api::add_to_group(&user, &group).map_err(|e| e.message)?;
-        Ok(json!({ "group_id": group, "user_id": id }).to_string())
+        let settings = target_settings(&settings_json);
+        match kind.as_str() {
+            "okta" => {
+                let group = required_setting(&settings, "okta", "group_id", "00g…")?;
+                let id = okta_api::add_to_group(&user, &group).map_err(|e| e.message)?;
+                Ok(json!({ "group_id": group, "user_id": id }).to_string())
+            }
+            "github" => {
+                let repo = required_setting(&settings, "github", "repo_name", "api")?;
+                let permission = settings["permission"].as_str().unwrap_or("push");
+                let login = github_api::add_collaborator(&user, &repo, permission)
+                    .map_err(|e| e.message)?;
+                Ok(json!({ "repo_name": repo, "login": login, "permission": permission })
+                    .to_string())
+            }
+            other => Err(unsupported_strategy(other)),
+        }
     }
 
     fn deescalate(
@@ -114,36 +130,76 @@ impl strategies::Guest for Capabilities {
         user: User,
         granted_json: Option<String>,
     ) -> Result<String, String> {
-        let group = builtin_setting(&kind, &settings_json)?;
+        let settings = target_settings(&settings_json);
         let granted: Value = granted_json
             .and_then(|g| serde_json::from_str(&g).ok())
             .unwrap_or(Value::Null);
-        let id = match granted["user_id"].as_str().filter(|id| !id.is_empty()) {
-            Some(id) => id.to_string(),
-            None => match okta_api::okta_id(&user).map_err(|e| e.message)? {
-                Some(id) => id,
-                // Not an Okta user: there is nothing to take back.
-                None => return Ok(json!({ "group_id": group, "removed": false }).to_string()),
-            },
+        let recorded = |key: &str| {
+            granted[key]
+                .as_str()
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
         };
-        let removed = okta_api::remove_from_group(&id, &group).map_err(|e| e.message)?;
-        Ok(json!({ "group_id": group, "user_id": id, "removed": removed }).to_string())
+        match kind.as_str() {
+            "okta" => {
+                let group = required_setting(&settings, "okta", "group_id", "00g…")?;
+                let id = match recorded("user_id") {
+                    Some(id) => id,
+                    None => match okta_api::okta_id(&user).map_err(|e| e.message)? {
+                        Some(id) => id,
+                        // Not an Okta user: there is nothing to take back.
+                        None => {
+                            return Ok(json!({ "group_id": group, "removed": false }).to_string())
+                        }
+                    },
+                };
+                let removed = okta_api::remove_from_group(&id, &group).map_err(|e| e.message)?;
+                Ok(json!({ "group_id": group, "user_id": id, "removed": removed }).to_string())
+            }
+            "github" => {
+                let repo = required_setting(&settings, "github", "repo_name", "api")?;
+                let login = match recorded("login") {
+                    Some(login) => login,
+                    None => match github_api::login_of(&user).map_err(|e| e.message)? {
+                        Some(login) => login,
+                        None => {
+                            return Ok(json!({ "repo_name": repo, "removed": false }).to_string())
+                        }
+                    },
+                };
+                let removed =
+                    github_api::remove_collaborator(&login, &repo).map_err(|e| e.message)?;
+                Ok(json!({ "repo_name": repo, "login": login, "removed": removed }).to_string())
+            }
+            other => Err(unsupported_strategy(other)),
+        }
     }
 }
 
-/// The target setting a built-in strategy needs (`group_id` for `okta`), or why it cannot run.
-fn builtin_setting(kind: &str, settings_json: &str) -> Result<String, String> {
-    if kind != "okta" {
-        return Err(format!(
-            "symflow cannot grant or remove access with a `{kind}` strategy on Spin yet; `okta` and `custom` (a Python AccessStrategy) run there (docs/spin.md)"
-        ));
-    }
-    let settings: Value = serde_json::from_str(settings_json).unwrap_or(Value::Null);
-    settings["group_id"]
+fn target_settings(settings_json: &str) -> Value {
+    serde_json::from_str(settings_json).unwrap_or(Value::Null)
+}
+
+/// A target setting a built-in strategy needs, or how to set it.
+fn required_setting(
+    settings: &Value,
+    kind: &str,
+    name: &str,
+    example: &str,
+) -> Result<String, String> {
+    settings[name]
         .as_str()
-        .filter(|g| !g.is_empty())
+        .filter(|v| !v.is_empty())
         .map(str::to_string)
-        .ok_or_else(|| "the Okta target has no group_id setting; set `settings = { group_id = \"00g…\" }` on its sym_target".to_string())
+        .ok_or_else(|| {
+            format!("the {kind} target has no {name} setting; set `settings = {{ {name} = \"{example}\" }}` on its sym_target")
+        })
+}
+
+fn unsupported_strategy(kind: &str) -> String {
+    format!(
+        "symflow cannot grant or remove access with a `{kind}` strategy on Spin yet; `okta`, `github` and `custom` (a Python AccessStrategy) run there (docs/spin.md)"
+    )
 }
 
 impl context::Guest for Capabilities {
@@ -346,11 +402,11 @@ impl okta::Guest for Capabilities {
 
 impl github::Guest for Capabilities {
     fn get_repo_collaborators(
-        _repo: String,
-        _roles: Vec<String>,
+        repo: String,
+        roles: Vec<String>,
     ) -> Result<Vec<User>, CapabilityError> {
         granted("github")?;
-        Err(not_supported("github", "GitHub"))
+        github_api::get_repo_collaborators(&repo, &roles)
     }
 }
 

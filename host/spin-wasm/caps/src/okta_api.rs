@@ -9,7 +9,7 @@
 use serde_json::{json, Value};
 
 use crate::bindings::exports::sym::flow::types::{CapabilityError, User, UserIdentity, UserRole};
-use crate::outbound::{encode, RestApi};
+use crate::outbound::{encode, next_link, RestApi};
 use crate::{error, variable};
 
 const MAX_PAGES: usize = 10;
@@ -70,13 +70,7 @@ impl Client {
                 format!("Okta refused the API token (HTTP {}) for {what}; check the Spin variable okta_api_token", answer.status),
             ));
         }
-        let next = answer
-            .header("link")
-            .flat_map(|v| v.split(','))
-            .find(|l| l.contains("rel=\"next\""))
-            .and_then(|l| l.split('<').nth(1))
-            .and_then(|l| l.split('>').next())
-            .map(str::to_string);
+        let next = next_link(&answer);
         Ok((answer.status, answer.body, next))
     }
 

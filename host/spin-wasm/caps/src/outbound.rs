@@ -42,20 +42,52 @@ impl RestApi {
         }
     }
 
+    /// One more header on every call.
+    pub fn with_header(mut self, name: &str, value: &str) -> RestApi {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
     /// `method` `target`: an absolute URL (a next-page link) or a path under the base.
     pub fn call(&self, method: &str, target: &str) -> Result<JsonAnswer, String> {
+        self.call_with(method, target, None)
+    }
+
+    /// [`RestApi::call`] with a JSON body.
+    pub fn call_with(
+        &self,
+        method: &str,
+        target: &str,
+        body: Option<&Value>,
+    ) -> Result<JsonAnswer, String> {
         let url = if target.starts_with("http://") || target.starts_with("https://") {
             target.to_string()
         } else {
             format!("{}{target}", self.base)
         };
-        let answer = send(method, &url, &self.headers, None)?;
+        let answer = send(
+            method,
+            &url,
+            &self.headers,
+            body.map(|b| b.to_string().into_bytes()),
+        )?;
         Ok(JsonAnswer {
             status: answer.status,
             body: serde_json::from_slice(&answer.body).unwrap_or(Value::Null),
             headers: answer.headers,
         })
     }
+}
+
+/// The `rel="next"` URL of a `Link` header (GitHub's and Okta's paging).
+pub fn next_link(answer: &JsonAnswer) -> Option<String> {
+    answer
+        .header("link")
+        .flat_map(|v| v.split(','))
+        .find(|l| l.contains("rel=\"next\""))
+        .and_then(|l| l.split('<').nth(1))
+        .and_then(|l| l.split('>').next())
+        .map(str::to_string)
 }
 
 /// Percent-encodes a path segment or query value (RFC 3986 unreserved characters pass).
