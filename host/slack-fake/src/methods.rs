@@ -377,6 +377,20 @@ fn conversation_members(state: &mut FakeState, args: &Value) -> Answer {
     let Some(members) = required(args, "channel").and_then(|c| state.channel_members.get(c)) else {
         return ok(slack_error("channel_not_found"));
     };
+    let members: Vec<Value> = members.iter().map(|m| json!(m)).collect();
+    match page_of(args, &members) {
+        Ok((page, next_cursor)) => ok(json!({
+            "ok": true,
+            "members": page,
+            "response_metadata": { "next_cursor": next_cursor },
+        })),
+        Err(answer) => answer,
+    }
+}
+
+/// One page of `items` by the request's `limit` (default 100) and opaque `cursor`, and the
+/// next page's cursor (empty on the last page): Slack's cursor paging.
+fn page_of(args: &Value, items: &[Value]) -> Result<(Vec<Value>, String), Answer> {
     let limit = args
         .get("limit")
         .and_then(|v| {
@@ -390,54 +404,31 @@ fn conversation_members(state: &mut FakeState, args: &Value) -> Answer {
         None => 0,
         Some(cursor) => match cursor.strip_prefix("offset:").and_then(|n| n.parse().ok()) {
             Some(offset) => offset,
-            None => return ok(slack_error("invalid_cursor")),
+            None => return Err(ok(slack_error("invalid_cursor"))),
         },
     };
-    let page: Vec<&String> = members.iter().skip(offset).take(limit).collect();
+    let page: Vec<Value> = items.iter().skip(offset).take(limit).cloned().collect();
     let next = offset + page.len();
-    let next_cursor = if next < members.len() {
+    let next_cursor = if next < items.len() {
         format!("offset:{next}")
     } else {
         String::new()
     };
-    ok(json!({
-        "ok": true,
-        "members": page,
-        "response_metadata": { "next_cursor": next_cursor },
-    }))
+    Ok((page, next_cursor))
 }
 
 /// `users.list`: every user of the workspace as `users.info` shows them, paged by `limit` and
 /// an opaque `cursor` (`response_metadata.next_cursor`, empty on the last page).
 fn users_list(state: &mut FakeState, args: &Value) -> Answer {
-    let limit = args
-        .get("limit")
-        .and_then(|v| {
-            v.as_u64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-        })
-        .filter(|&l| l > 0)
-        .unwrap_or(100) as usize;
-    let offset = match required(args, "cursor") {
-        None => 0,
-        Some(cursor) => match cursor.strip_prefix("offset:").and_then(|n| n.parse().ok()) {
-            Some(offset) => offset,
-            None => return ok(slack_error("invalid_cursor")),
-        },
-    };
     let team = state.team_id.clone();
     let all: Vec<Value> = state.users.values().map(|u| u.to_json(&team)).collect();
-    let page: Vec<Value> = all.iter().skip(offset).take(limit).cloned().collect();
-    let next = offset + page.len();
-    let next_cursor = if next < all.len() {
-        format!("offset:{next}")
-    } else {
-        String::new()
-    };
-    ok(json!({
-        "ok": true,
-        "members": page,
-        "cache_ts": 0,
-        "response_metadata": { "next_cursor": next_cursor },
-    }))
+    match page_of(args, &all) {
+        Ok((page, next_cursor)) => ok(json!({
+            "ok": true,
+            "members": page,
+            "cache_ts": 0,
+            "response_metadata": { "next_cursor": next_cursor },
+        })),
+        Err(answer) => answer,
+    }
 }

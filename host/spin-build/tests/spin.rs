@@ -405,6 +405,27 @@ struct Card {
     ts: String,
 }
 
+impl Card {
+    /// The first card posted for `run`.
+    fn of(run_id: String, run: &Run) -> Card {
+        let posted = run.messages.first().expect("the card was posted");
+        Card {
+            run_id,
+            channel: posted.channel.clone(),
+            ts: posted.ts.clone(),
+        }
+    }
+}
+
+/// `host:port` of a fake service's URL, for the harness's outbound allow-list.
+fn authority_of(url: &url::Url) -> String {
+    format!(
+        "{}{}",
+        url.host_str().unwrap(),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default()
+    )
+}
+
 impl Harness {
     async fn tick(&self, token: &str) -> (u16, String) {
         let answered = self
@@ -922,11 +943,7 @@ async fn a_flow_reads_only_the_secrets_it_was_given_under_spin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_group_membership_is_checked_under_spin() {
     let (okta, okta_state) = symflow_service_fakes::okta().await;
-    let authority = format!(
-        "{}{}",
-        okta.host_str().unwrap(),
-        okta.port().map(|p| format!(":{p}")).unwrap_or_default()
-    );
+    let authority = authority_of(&okta);
     let h = Harness::start_with(
         okta_artifacts,
         BTreeMap::from([
@@ -1127,11 +1144,7 @@ async fn finished_and_abandoned_runs_leave_the_store_under_spin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_okta_strategy_grants_and_removes_group_membership_under_spin() {
     let (okta, okta_state) = symflow_service_fakes::okta().await;
-    let authority = format!(
-        "{}{}",
-        okta.host_str().unwrap(),
-        okta.port().map(|p| format!(":{p}")).unwrap_or_default()
-    );
+    let authority = authority_of(&okta);
     let h = Harness::start_with(
         okta_artifacts,
         BTreeMap::from([
@@ -1174,12 +1187,7 @@ async fn the_okta_strategy_grants_and_removes_group_membership_under_spin() {
                 "{run:?} {}",
                 h.slack.summary()
             );
-            let card = run.messages.first().expect("the card was posted").clone();
-            let card = Card {
-                run_id,
-                channel: card.channel,
-                ts: card.ts,
-            };
+            let card = Card::of(run_id, &run);
             h.approve(BOB, &card).await;
             h.run_in("okta", &card.run_id)
         }
@@ -1351,12 +1359,7 @@ async fn slack_helpers_answer_under_spin() {
         .submit_request(ALICE, "routine", &[("reason", text_input("weekly check"))])
         .await;
     let run = h.run_in("pagerduty", &run_id);
-    let card = run.messages.first().expect("the card was posted").clone();
-    let card = Card {
-        run_id,
-        channel: card.channel,
-        ts: card.ts,
-    };
+    let card = Card::of(run_id, &run);
     h.approve(BOB, &card).await;
     let thread: Vec<String> = h
         .slack
@@ -1394,11 +1397,7 @@ async fn slack_helpers_answer_under_spin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_github_strategy_grants_and_removes_repository_access_under_spin() {
     let (github, github_state) = symflow_service_fakes::github().await;
-    let authority = format!(
-        "{}{}",
-        github.host_str().unwrap(),
-        github.port().map(|p| format!(":{p}")).unwrap_or_default()
-    );
+    let authority = authority_of(&github);
     let h = Harness::start_with(
         github_artifacts,
         BTreeMap::from([
@@ -1449,12 +1448,7 @@ async fn the_github_strategy_grants_and_removes_repository_access_under_spin() {
         "{run:?} {}",
         h.slack.summary()
     );
-    let card = run.messages.first().expect("the card was posted").clone();
-    let card = Card {
-        run_id,
-        channel: card.channel,
-        ts: card.ts,
-    };
+    let card = Card::of(run_id, &run);
     h.approve(BOB, &card).await;
     let run = h.run_in("github", &card.run_id);
     assert_eq!(
