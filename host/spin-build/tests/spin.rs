@@ -1349,7 +1349,8 @@ fn collect_option_values(value: &Value, out: &mut Vec<String>) {
 
 /// Slack's helpers under Spin: `send_thread_message` replies under the request's card,
 /// `users_in_channel`, `is_user_in_group` (a Slack user group) and `list_users` read the
-/// workspace through the Web API (the `routine` flow's `after_approve`).
+/// workspace through the Web API; and `User.get_event_count` counts the requester's events
+/// from the runs' audit trails (the `routine` flow's `after_approve`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slack_helpers_answer_under_spin() {
     let h = Harness::start_with(pagerduty_artifacts, BTreeMap::new(), Vec::new()).await;
@@ -1385,6 +1386,9 @@ async fn slack_helpers_answer_under_spin() {
             "requester in S0ONCALL: True",
             "approver in S0ONCALL: False",
             "workspace: alice@example.com,bob@example.com,carol@example.com,oncall@acme.com",
+            "requests by the requester here: 1",
+            "since 2099: 0",
+            "approvals by the requester: 0",
         ],
         "{}",
         h.slack.summary()

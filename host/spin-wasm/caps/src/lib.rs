@@ -20,6 +20,7 @@ mod bindings {
     });
 }
 
+mod event_count;
 mod github_api;
 mod identities;
 mod okta_api;
@@ -592,14 +593,24 @@ impl users::Guest for Capabilities {
     }
 
     fn get_event_count(
-        _user_id: String,
-        _event_name: String,
-        _since: Option<String>,
-        _until: Option<String>,
-        _filter_on: String,
-        _include_errored: bool,
+        user_id: String,
+        event_name: String,
+        since: Option<String>,
+        until: Option<String>,
+        filter_on: String,
+        include_errored: bool,
     ) -> Result<u32, CapabilityError> {
-        granted("users")?;
-        Err(not_supported("users", "counting a user's events"))
+        let ctx = granted("users")?;
+        event_count::count(
+            &ctx,
+            &event_count::Query {
+                user_id: &user_id,
+                event_name: &event_name,
+                since: since.as_deref(),
+                until: until.as_deref(),
+                filter_on: &filter_on,
+                include_errored,
+            },
+        )
     }
 }

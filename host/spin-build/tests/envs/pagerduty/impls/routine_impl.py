@@ -24,3 +24,6 @@ def after_approve(event):
     report(f"requester in S0ONCALL: {slack.is_user_in_group(requester, group_id='S0ONCALL')}")
     report(f"approver in S0ONCALL: {slack.is_user_in_group(event.user, group_id='S0ONCALL')}")
     report("workspace: " + ",".join(sorted(u.email for u in slack.list_users())))
+    report(f"requests by the requester here: {requester.get_event_count('request')}")
+    report(f"since 2099: {requester.get_event_count('request', since='2099-01-01T00:00:00+00:00')}")
+    report(f"approvals by the requester: {requester.get_event_count('approve', filter_on='target')}")
