@@ -937,11 +937,12 @@ async fn a_flow_reads_only_the_secrets_it_was_given_under_spin() {
     );
 }
 
-/// Okta's helpers under Spin go to the Okta API over Spin's outbound HTTP with the token of
-/// the secret Spin variable `okta_api_token` (the fake Okta refuses any other): the requester
-/// is found by e-mail, their groups and a group's members come back as the fake holds them.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn okta_group_membership_is_checked_under_spin() {
+/// Alice as the fake Okta knows her (alice@acme.com, in Engineering).
+const ALICE_ACME: &str = "UALICEACME";
+
+/// The harness over the Okta test environment, talking to a fresh fake Okta with its token,
+/// and Alice of acme.com in Slack.
+async fn okta_harness() -> (Harness, Arc<Mutex<symflow_service_fakes::OktaState>>) {
     let (okta, okta_state) = symflow_service_fakes::okta().await;
     let authority = authority_of(&okta);
     let h = Harness::start_with(
@@ -956,12 +957,20 @@ async fn okta_group_membership_is_checked_under_spin() {
         vec![authority],
     )
     .await;
-    const ALICE_ACME: &str = "UALICEACME";
     h.slack.add_user(
         FakeUser::new(ALICE_ACME, "alice.acme")
             .email("alice@acme.com")
             .team(TEAM),
     );
+    (h, okta_state)
+}
+
+/// Okta's helpers under Spin go to the Okta API over Spin's outbound HTTP with the token of
+/// the secret Spin variable `okta_api_token` (the fake Okta refuses any other): the requester
+/// is found by e-mail, their groups and a group's members come back as the fake holds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn okta_group_membership_is_checked_under_spin() {
+    let (h, okta_state) = okta_harness().await;
     h.submit_request(
         ALICE_ACME,
         "okta-checker",
@@ -1143,26 +1152,7 @@ async fn finished_and_abandoned_runs_leave_the_store_under_spin() {
 /// Okta's reason in the error channel.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_okta_strategy_grants_and_removes_group_membership_under_spin() {
-    let (okta, okta_state) = symflow_service_fakes::okta().await;
-    let authority = authority_of(&okta);
-    let h = Harness::start_with(
-        okta_artifacts,
-        BTreeMap::from([
-            ("okta_api_url".to_string(), okta.to_string()),
-            (
-                "okta_api_token".to_string(),
-                symflow_service_fakes::OKTA_TOKEN.to_string(),
-            ),
-        ]),
-        vec![authority],
-    )
-    .await;
-    const ALICE_ACME: &str = "UALICEACME";
-    h.slack.add_user(
-        FakeUser::new(ALICE_ACME, "alice.acme")
-            .email("alice@acme.com")
-            .team(TEAM),
-    );
+    let (h, okta_state) = okta_harness().await;
     let admins = |state: &symflow_service_fakes::OktaState| state.groups["00g-admins"].1.clone();
     assert!(!admins(&okta_state.lock().unwrap()).contains("00u-alice"));
 
