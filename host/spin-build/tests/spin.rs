@@ -1099,8 +1099,8 @@ async fn eight_flows_fit_one_package_and_each_runs_its_own_code_under_spin() {
 }
 
 /// Finished runs leave the key-value store after `run_retention_days` (default 30; Fermyon
-/// Cloud allows 1024 keys per store): on `/tick`, a run that ended more than the retention ago
-/// is deleted, one that ended within it is kept, a run still waiting for approval is kept
+/// Cloud allows 1024 keys per store): on `/tick` (at most hourly), a run that ended more than
+/// the retention ago is deleted, one that ended within it is kept, a run still waiting for approval is kept
 /// whatever its age, and a request modal nobody submitted is deleted after a day.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finished_and_abandoned_runs_leave_the_store_under_spin() {
@@ -1134,6 +1134,17 @@ async fn finished_and_abandoned_runs_leave_the_store_under_spin() {
         "an unsubmitted modal goes after a day"
     );
     assert_eq!(h.run(&waiting.run_id).status, RunStatus::Pending);
+    // Pruning reads every run, so a tick within the hour does not prune again.
+    let pruned_at = h
+        .kv_json("flows/pruned_at")
+        .expect("the pruning time is kept");
+    h.advance(Duration::from_secs(10 * 60));
+    assert_eq!(h.tick(TICK_TOKEN).await.0, 200);
+    assert_eq!(
+        h.kv_json("flows/pruned_at"),
+        Some(pruned_at),
+        "pruned at most hourly"
+    );
 
     // Thirty days on, the ended run goes too; the open request stays.
     h.advance(Duration::from_secs(29 * 24 * 3600));

@@ -124,7 +124,7 @@ async fn handle(request: IncomingRequest, out: ResponseOutparam) {
         }
         timers::fire_due(&ctx).await;
         if path == "/tick" && answer.status == 200 {
-            let pruned = retention::prune(&ctx, ctx.run_retention_days, driver::now());
+            let pruned = retention::prune_if_due(&ctx, ctx.run_retention_days, driver::now());
             if pruned > 0 {
                 eprintln!("symflow pruned {pruned} finished run(s) from the key-value store");
             }

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `<tenant>/run/<id>` | one run: its engine state, where its Slack conversation is, its audit trail |
 //! | `<tenant>/timers` | every pending timer of the tenant (access expiry, notification timeouts) |
+//! | `<tenant>/pruned_at` | when finished runs were last pruned ([`crate::retention`]) |
 //! | `<tenant>/user/<team>/<slack user>` | who a Slack user is to symflow |
 //! | `<tenant>/identity/<email>` | the user's identities in other services (written by the capabilities component's `persist_user_identity`, [`crate::identities`]) |
 //!
@@ -214,6 +215,15 @@ impl State {
             .into_iter()
             .filter_map(|key| key.strip_prefix(&prefix).map(str::to_string))
             .collect())
+    }
+
+    /// When runs were last pruned (ms since the epoch; [`crate::retention`]).
+    pub fn pruned_at(&self, tenant: &str) -> Result<Option<u64>, String> {
+        self.get(&format!("{tenant}/pruned_at"))
+    }
+
+    pub fn set_pruned_at(&self, tenant: &str, at_ms: u64) -> Result<(), String> {
+        self.set(&format!("{tenant}/pruned_at"), &at_ms)
     }
 
     /// Deletes a run's key ([`crate::retention`]).
