@@ -25,13 +25,16 @@
 
 mod diagnostic;
 mod eval;
-mod functions;
+pub mod hosts;
 mod lower;
 pub mod model;
+mod outbound_check;
+mod paths;
 pub mod scaffold;
 pub mod secrets;
 pub mod slug;
 mod source;
+pub mod tf;
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +48,29 @@ pub struct LoadOptions {
     /// A value is taken as a string unless the variable declares a non-string `type`, in which
     /// case it is parsed as an HCL expression (`--var 'teams=["a","b"]'`), as Terraform does.
     pub vars: Vec<(String, String)>,
+    /// `--tf-state PATH`: Terraform state (`terraform.tfstate`, `terraform state pull`), or the
+    /// output of `terraform show -json` or `terraform output -json`, for the values only
+    /// `terraform apply` knows. When `None`, `terraform.tfstate` next to the `.tf` files is used
+    /// if there is one (Terraform's local backend).
+    pub tf_state: Option<PathBuf>,
+    /// `TF_VAR_<name>` variables as `(name, value)`. `None` reads them from the process
+    /// environment.
+    pub env_vars: Option<Vec<(String, String)>>,
+}
+
+impl LoadOptions {
+    /// The `TF_VAR_` variables of the process environment.
+    fn tf_var_environment(&self) -> Vec<(String, String)> {
+        match &self.env_vars {
+            Some(vars) => vars.clone(),
+            None => std::env::vars()
+                .filter_map(|(key, value)| {
+                    key.strip_prefix("TF_VAR_")
+                        .map(|name| (name.to_owned(), value))
+                })
+                .collect(),
+        }
+    }
 }
 
 impl LoadOptions {
@@ -70,13 +96,15 @@ pub struct LoadedConfig {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Loads every `.tf` file of `dir` (not subdirectories, as Terraform's root module), with
-/// `terraform.tfvars`, `terraform.tfvars.json` and `*.auto.tfvars[.json]` applied in
-/// Terraform's order, then `opts.vars`.
+/// Loads every `.tf` file of `dir` (the root module, as Terraform reads it) and of the modules
+/// it calls, with `TF_VAR_` variables, `terraform.tfvars`, `terraform.tfvars.json` and
+/// `*.auto.tfvars[.json]` applied in Terraform's order, then `opts.vars`, and values from
+/// Terraform state (see [`LoadOptions::tf_state`]).
 ///
-/// Fails with every error found (and the warnings beside them) when anything is wrong.
+/// Every root variable needs a value. Fails with every error found (and the warnings beside
+/// them) when anything is wrong.
 pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<LoadedConfig, ConfigError> {
-    let (config, diagnostics) = load_with_diagnostics(dir, opts);
+    let (config, diagnostics) = load_with_diagnostics(dir, opts, eval::Mode::Run);
     match config {
         Some(config) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(LoadedConfig {
             config,
@@ -87,12 +115,36 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<LoadedConfig, ConfigEr
 }
 
 /// Every problem in `dir`, errors and warnings, sorted by file and line: what
-/// `symflow validate` prints. Empty means clean.
+/// `symflow validate` prints. Empty means clean. As `terraform validate`, it needs no values
+/// for variables: one without a value is a warning, and what depends on it is unknown.
 pub fn validate_dir(dir: &Path, opts: &LoadOptions) -> Vec<Diagnostic> {
-    load_with_diagnostics(dir, opts).1
+    validate(dir, opts).diagnostics
 }
 
-fn load_with_diagnostics(dir: &Path, opts: &LoadOptions) -> (Option<Config>, Vec<Diagnostic>) {
+/// What `symflow validate` found: the problems, and the model as far as it could be built
+/// (for listing environments and flows).
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// The model; `None` when the directory could not be read at all.
+    pub config: Option<Config>,
+    /// Errors and warnings, sorted by file and line.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Validates `dir` as [`validate_dir`] does, keeping the model.
+pub fn validate(dir: &Path, opts: &LoadOptions) -> Validation {
+    let (config, diagnostics) = load_with_diagnostics(dir, opts, eval::Mode::Validate);
+    Validation {
+        config,
+        diagnostics,
+    }
+}
+
+fn load_with_diagnostics(
+    dir: &Path,
+    opts: &LoadOptions,
+    mode: eval::Mode,
+) -> (Option<Config>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let listing = match list_dir(dir) {
         Ok(listing) => listing,
@@ -131,29 +183,98 @@ fn load_with_diagnostics(dir: &Path, opts: &LoadOptions) -> (Option<Config>, Vec
         }
     }
 
+    let state = match read_state(dir, opts) {
+        Ok(state) => state,
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            None
+        }
+    };
     let evaluation = eval::evaluate(eval::EvaluationInput {
-        dir,
-        files: &files,
-        tfvars: &tfvars,
+        root: dir,
+        root_files: files,
+        tfvars,
         cli_vars: &opts.vars,
+        env_vars: opts.tf_var_environment(),
+        state: state.as_ref(),
+        mode,
     });
     diagnostics.extend(evaluation.diagnostics);
-    let config = lower::lower(
-        dir,
+    let ctx = lower::LowerContext {
+        root: dir,
+        mode,
+        provider_version: &evaluation.provider_version,
+        missing_variables: &evaluation.missing_variables,
+    };
+    let mut config = lower::lower(
+        &ctx,
         &evaluation.sym_resources,
         &evaluation.sym_providers,
         &mut diagnostics,
     );
+    if mode == eval::Mode::Validate {
+        diagnostics.extend(outbound_check::check(&config));
+    }
+    config.modules = evaluation
+        .modules
+        .iter()
+        .map(|m| ModuleInstance {
+            address: m.address.clone(),
+            dir: m.dir.clone(),
+            location: m.location.clone(),
+        })
+        .collect();
+    config.state = state.as_ref().map(|state| {
+        let (resources, outputs) = state.counts();
+        StateSource {
+            path: state.path.clone(),
+            format: state.format.describe().to_owned(),
+            resources,
+            outputs,
+        }
+    });
     diagnostic::sort_diagnostics(&mut diagnostics);
     (Some(config), diagnostics)
 }
 
-struct DirListing {
-    tf_files: Vec<PathBuf>,
-    tfvars_files: Vec<PathBuf>,
+/// The Terraform state to take values from: `--tf-state`, else `terraform.tfstate` of the
+/// directory when there is one.
+fn read_state(dir: &Path, opts: &LoadOptions) -> Result<Option<tf::state::TfState>, Diagnostic> {
+    let (path, explicit) = match &opts.tf_state {
+        Some(path) => (path.clone(), true),
+        None => {
+            let local = dir.join("terraform.tfstate");
+            if !local.is_file() {
+                return Ok(None);
+            }
+            (local, false)
+        }
+    };
+    match tf::state::TfState::read(&path) {
+        Ok(state) => Ok(Some(state)),
+        Err(message) => Err(if explicit {
+            Diagnostic::error(None, format!("--tf-state: {message}")).with_fix(
+                "give terraform.tfstate, the output of `terraform state pull` or `terraform show -json`, or of `terraform output -json`",
+            )
+        } else {
+            Diagnostic::warning(
+                Some(SourceLocation {
+                    file: path.clone(),
+                    line: 1,
+                }),
+                format!("{message}; values only known after apply stay unknown"),
+            )
+            .with_fix("fix or remove the file, or pass another with --tf-state")
+        }),
+    }
 }
 
-fn list_dir(dir: &Path) -> Result<DirListing, Diagnostic> {
+pub(crate) struct DirListing {
+    pub(crate) tf_files: Vec<PathBuf>,
+    pub(crate) tfvars_files: Vec<PathBuf>,
+}
+
+pub(crate) fn list_dir(dir: &Path) -> Result<DirListing, Diagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|err| {
         Diagnostic::error(
             None,
@@ -191,7 +312,7 @@ fn list_dir(dir: &Path) -> Result<DirListing, Diagnostic> {
     })
 }
 
-fn read_and_parse(path: &Path) -> Result<source::SourceFile, Diagnostic> {
+pub(crate) fn read_and_parse(path: &Path) -> Result<source::SourceFile, Diagnostic> {
     let text = std::fs::read_to_string(path).map_err(|err| {
         Diagnostic::error(None, format!("cannot read {}: {err}", path.display()))
             .with_fix("check the file's permissions and that it is UTF-8 text")
@@ -199,7 +320,7 @@ fn read_and_parse(path: &Path) -> Result<source::SourceFile, Diagnostic> {
     source::parse_file(path, &text)
 }
 
-fn read_json_tfvars(path: &Path) -> Result<hcl::Map<String, hcl::Value>, Diagnostic> {
+fn read_json_tfvars(path: &Path) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostic> {
     let location = |line| {
         Some(SourceLocation {
             file: path.to_path_buf(),
@@ -212,8 +333,8 @@ fn read_json_tfvars(path: &Path) -> Result<hcl::Map<String, hcl::Value>, Diagnos
             format!("cannot read {}: {err}", path.display()),
         )
     })?;
-    match serde_json::from_str::<hcl::Value>(&text) {
-        Ok(hcl::Value::Object(values)) => Ok(values),
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(values)) => Ok(values),
         Ok(_) => Err(Diagnostic::error(
             location(1),
             "a .tfvars.json file must hold one JSON object",

@@ -4,30 +4,46 @@
 //! Rules are checked here, while each attribute's `file:line` is still at hand, rather than on
 //! the finished model (which keeps locations only per resource and per prompt field). Each rule
 //! is a small function named after what it checks, called from the resource it applies to.
+//!
+//! A value known only after `terraform apply` is treated by where it is: in `settings`,
+//! `external_id` and `vars` it is kept as [`Unknown`] (whatever needs it later fails with the
+//! reason); where symflow needs it to build the flow at all (a name, a type, a prompt field)
+//! `symflow validate` shows a placeholder and skips the rules on it, and every other command
+//! refuses the configuration with a message naming the value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use hcl::Value;
-
 use crate::diagnostic::{Diagnostic, SourceLocation};
-use crate::eval::{EvaluatedAttribute, EvaluatedBlock, EvaluatedResource};
-use crate::functions::{resolve_path, value_to_string};
+use crate::eval::{EvaluatedAttribute, EvaluatedBlock, EvaluatedResource, Mode};
 use crate::model::*;
-use crate::slug::slug_problem;
+use crate::paths::resolve_path;
+use crate::slug::name_problem;
+use crate::tf::providers::ProviderVersion;
+use crate::tf::value::Value;
+
+/// What the model builder needs to know about the whole load.
+pub(crate) struct LowerContext<'a> {
+    pub root: &'a Path,
+    pub mode: Mode,
+    pub provider_version: &'a ProviderVersion,
+    /// Root variables without a value (`var.x`): their unknowns were reported at the variable.
+    pub missing_variables: &'a BTreeSet<String>,
+}
 
 /// Builds the model from evaluated resources; problems go to `diagnostics`.
 pub(crate) fn lower(
-    root: &Path,
+    ctx: &LowerContext,
     resources: &[EvaluatedResource],
     providers: &[EvaluatedBlock],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Config {
     let mut lowerer = Lowerer {
-        root,
+        ctx,
         diagnostics,
         config: Config {
-            root: root.to_path_buf(),
+            root: ctx.root.to_path_buf(),
+            provider_version: Some(ctx.provider_version.clone()),
             ..Config::default()
         },
     };
@@ -42,9 +58,16 @@ pub(crate) fn lower(
 }
 
 struct Lowerer<'a> {
-    root: &'a Path,
+    ctx: &'a LowerContext<'a>,
     diagnostics: &'a mut Vec<Diagnostic>,
     config: Config,
+}
+
+/// A string attribute that may be known only after apply.
+#[derive(Clone)]
+enum Text {
+    Known(String),
+    Unknown(Unknown),
 }
 
 /// Reads typed attributes from one evaluated block, reporting type errors and missing
@@ -52,20 +75,32 @@ struct Lowerer<'a> {
 struct Reader<'b> {
     block: &'b EvaluatedBlock,
     what: String,
+    mode: Mode,
+    missing_variables: &'b BTreeSet<String>,
     problems: Vec<Diagnostic>,
+    /// Attributes whose value is only known after apply (a placeholder was used in validate).
+    unknown_keys: BTreeSet<String>,
 }
 
 impl<'b> Reader<'b> {
-    fn new(block: &'b EvaluatedBlock, what: impl Into<String>) -> Self {
+    fn new(block: &'b EvaluatedBlock, what: impl Into<String>, ctx: &'b LowerContext) -> Self {
         Reader {
             block,
             what: what.into(),
+            mode: ctx.mode,
+            missing_variables: ctx.missing_variables,
             problems: Vec::new(),
+            unknown_keys: BTreeSet::new(),
         }
     }
 
     fn attribute(&self, key: &str) -> Option<&'b EvaluatedAttribute> {
         self.block.attributes.get(key)
+    }
+
+    /// The attribute's value with sensitive marks taken off (the model holds plain values).
+    fn value(&self, key: &str) -> Option<Value> {
+        self.attribute(key).map(|a| a.value.clone().unmark_deep().0)
     }
 
     fn location_of(&self, key: &str) -> SourceLocation {
@@ -74,15 +109,24 @@ impl<'b> Reader<'b> {
             .unwrap_or_else(|| self.block.location.clone())
     }
 
+    fn is_unknown(&self, key: &str) -> bool {
+        self.unknown_keys.contains(key)
+    }
+
     fn type_error(&mut self, key: &str, expected: &str, got: &Value) {
         let location = self.location_of(key);
+        let sensitive = self.attribute(key).is_some_and(|a| a.value.is_sensitive());
         self.problems.push(
             Diagnostic::error(
                 Some(location),
                 format!(
                     "`{key}` of {} must be {expected}, got {}",
                     self.what,
-                    describe(got)
+                    if sensitive {
+                        "a sensitive value".to_owned()
+                    } else {
+                        describe(got)
+                    }
                 ),
             )
             .with_fix(format!("write `{key}` as {expected}")),
@@ -95,146 +139,278 @@ impl<'b> Reader<'b> {
         }
         self.problems.push(
             Diagnostic::error(
-                Some(self.block.location.clone()),
-                format!("{} is missing the required attribute `{key}`", self.what),
+                Some(self.location_of(key)),
+                if self.attribute(key).is_some() {
+                    format!("the required attribute `{key}` of {} is null", self.what)
+                } else {
+                    format!("{} is missing the required attribute `{key}`", self.what)
+                },
             )
             .with_fix(format!("add `{key} = {example}` to the block")),
         );
     }
 
-    /// A string attribute; numbers and bools are converted as Terraform does.
-    fn string(&mut self, key: &str) -> Option<String> {
-        let value = &self.attribute(key)?.value;
-        match value {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            Value::Number(_) | Value::Bool(_) => value_to_string(value).ok(),
-            other => {
-                self.type_error(key, "a string", &other.clone());
+    /// A value only known after apply where symflow needs it now: a placeholder in validate,
+    /// an error for the other commands (unless a missing variable already said why).
+    fn needed_now(&mut self, key: &str, unknown: &crate::tf::value::Unknown) -> Option<String> {
+        self.unknown_keys.insert(key.to_owned());
+        let location = self.location_of(key);
+        match self.mode {
+            Mode::Validate => Some(format!("(known after apply: {})", unknown.origin)),
+            Mode::Run => {
+                if !self.missing_variables.contains(&unknown.origin) {
+                    self.problems.push(
+                        Diagnostic::error(
+                            Some(location),
+                            format!(
+                                "`{key}` of {} depends on {}, which is only known after terraform apply",
+                                self.what, unknown.origin
+                            ),
+                        )
+                        .with_fix("run terraform apply, then pass --tf-state (terraform.tfstate, or a file written by `terraform show -json` or `terraform output -json`); or write the value in the configuration"),
+                    );
+                }
                 None
             }
         }
     }
 
+    /// A string attribute; numbers and bools are converted as Terraform does.
+    fn text(&mut self, key: &str) -> Option<Text> {
+        let value = self.value(key)?;
+        match value {
+            Value::Null => None,
+            Value::String(s) => Some(Text::Known(s)),
+            Value::Number(_) | Value::Bool(_) => value.to_tf_string().map(Text::Known),
+            Value::Unknown(unknown) => Some(Text::Unknown(Unknown {
+                reference: unknown.origin,
+            })),
+            other => {
+                self.type_error(key, "a string", &other);
+                None
+            }
+        }
+    }
+
+    /// A string attribute symflow needs to build the model (names, types, labels).
+    fn string(&mut self, key: &str) -> Option<String> {
+        match self.text(key)? {
+            Text::Known(s) => Some(s),
+            Text::Unknown(unknown) => self.needed_now(
+                key,
+                &crate::tf::value::Unknown {
+                    origin: unknown.reference,
+                },
+            ),
+        }
+    }
+
+    /// Whether a (required) attribute is not written, or written as `null`.
+    fn is_absent_or_null(&self, key: &str) -> bool {
+        self.attribute(key)
+            .is_none_or(|a| matches!(a.value.clone().unmark_deep().0, Value::Null))
+    }
+
     fn required_string(&mut self, key: &str, example: &str) -> Option<String> {
         let value = self.string(key);
-        if value.is_none() && !self.block.attributes.contains_key(key) {
+        if value.is_none() && self.is_absent_or_null(key) {
             self.missing(key, example);
         }
         value
     }
 
     fn bool(&mut self, key: &str, default: bool) -> bool {
-        let Some(attribute) = self.attribute(key) else {
+        let Some(value) = self.value(key) else {
             return default;
         };
-        match &attribute.value {
-            Value::Bool(b) => *b,
+        match value {
+            Value::Bool(b) => b,
             Value::Null => default,
             Value::String(s) if s == "true" => true,
             Value::String(s) if s == "false" => false,
+            Value::Unknown(unknown) => {
+                self.needed_now(key, &unknown);
+                default
+            }
             other => {
-                self.type_error(key, "true or false", &other.clone());
+                self.type_error(key, "true or false", &other);
                 default
             }
         }
     }
 
-    /// A value Terraform only knows after apply, where a whole map or list was expected.
-    fn unknown_collection(&mut self, key: &str, value: &str, treated_as: &str) {
+    /// A whole map or list known only after apply.
+    fn unknown_collection(
+        &mut self,
+        key: &str,
+        unknown: &crate::tf::value::Unknown,
+        treated_as: &str,
+    ) {
+        if self.missing_variables.contains(&unknown.origin) {
+            return;
+        }
+        self.unknown_keys.insert(key.to_owned());
         let location = self.location_of(key);
-        self.problems.push(
-            Diagnostic::warning(
-                Some(location),
-                format!(
-                    "`{key}` of {} is {value}, known only after terraform apply; symflow treats it as {treated_as}",
-                    self.what
-                ),
-            )
-            .with_fix(format!("write `{key}` out in this directory if symflow needs it")),
+        let message = format!(
+            "`{key}` of {} depends on {}, which is only known after terraform apply",
+            self.what, unknown.origin
         );
+        let diagnostic = match self.mode {
+            Mode::Validate => Diagnostic::warning(
+                Some(location),
+                format!("{message}; symflow validate treats it as {treated_as}"),
+            ),
+            Mode::Run => Diagnostic::error(Some(location), message),
+        };
+        self.problems.push(diagnostic.with_fix(
+            "run terraform apply, then pass --tf-state (or keep terraform.tfstate in this directory); or write the value in the configuration",
+        ));
     }
 
     /// A list of strings; `None` when the attribute is absent or null.
     fn string_list(&mut self, key: &str) -> Option<Vec<String>> {
-        let value = &self.attribute(key)?.value;
+        self.text_list(key).map(|items| {
+            items
+                .into_iter()
+                .filter_map(|item| match item {
+                    Text::Known(s) => Some(s),
+                    Text::Unknown(unknown) => self.needed_now(
+                        key,
+                        &crate::tf::value::Unknown {
+                            origin: unknown.reference,
+                        },
+                    ),
+                })
+                .collect()
+        })
+    }
+
+    /// A list of strings whose elements may be unknown.
+    fn text_list(&mut self, key: &str) -> Option<Vec<Text>> {
+        let value = self.value(key)?;
         match value {
             Value::Null => None,
-            Value::String(s) if is_opaque(s) => {
-                let s = s.clone();
-                self.unknown_collection(key, &s, "an empty list");
+            Value::Unknown(unknown) => {
+                self.unknown_collection(key, &unknown, "an empty list");
                 None
             }
-            Value::Array(items) => {
+            Value::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    match value_to_string(item) {
-                        Ok(s) => out.push(s),
-                        Err(_) => {
-                            self.type_error(key, "a list of strings", &value.clone());
-                            return None;
-                        }
+                for item in &items {
+                    match item {
+                        Value::Unknown(unknown) => out.push(Text::Unknown(Unknown {
+                            reference: unknown.origin.clone(),
+                        })),
+                        other => match other.to_tf_string() {
+                            Some(s) => out.push(Text::Known(s)),
+                            None => {
+                                self.type_error(
+                                    key,
+                                    "a list of strings",
+                                    &Value::List(items.clone()),
+                                );
+                                return None;
+                            }
+                        },
                     }
                 }
                 Some(out)
             }
             other => {
-                self.type_error(key, "a list of strings", &other.clone());
+                self.type_error(key, "a list of strings", &other);
                 None
             }
         }
     }
 
-    /// A `map(string)` attribute, with the location of the attribute.
-    fn string_map(&mut self, key: &str) -> BTreeMap<String, String> {
-        let Some(attribute) = self.attribute(key) else {
+    /// A `map(string)` attribute whose values may be unknown.
+    fn text_map(&mut self, key: &str) -> BTreeMap<String, Text> {
+        let Some(value) = self.value(key) else {
             return BTreeMap::new();
         };
-        match &attribute.value {
+        match value {
             Value::Null => BTreeMap::new(),
-            Value::String(s) if is_opaque(s) => {
-                let s = s.clone();
-                self.unknown_collection(key, &s, "an empty map");
-                BTreeMap::new()
-            }
-            Value::Object(object) => {
+            // The whole map is only known after apply: one entry under WHOLE_MAP_KEY.
+            Value::Unknown(unknown) => BTreeMap::from([(
+                WHOLE_MAP_KEY.to_owned(),
+                Text::Unknown(Unknown {
+                    reference: unknown.origin,
+                }),
+            )]),
+            Value::Map(object) => {
                 let mut out = BTreeMap::new();
                 for (name, value) in object {
-                    match value_to_string(value) {
-                        Ok(s) => {
-                            out.insert(name.clone(), s);
-                        }
-                        Err(_) => {
-                            let location = attribute.location.clone();
-                            self.problems.push(
-                                Diagnostic::error(
-                                    Some(location),
-                                    format!(
-                                        "`{key}.{name}` of {} must be a string, got {}",
-                                        self.what,
-                                        describe(value)
-                                    ),
-                                )
-                                .with_fix(format!(
-                                    "every value of `{key}` is a string; use jsonencode(...) for structured values"
-                                )),
+                    match value {
+                        Value::Unknown(unknown) => {
+                            out.insert(
+                                name,
+                                Text::Unknown(Unknown {
+                                    reference: unknown.origin,
+                                }),
                             );
                         }
+                        other => match other.to_tf_string() {
+                            Some(s) => {
+                                out.insert(name, Text::Known(s));
+                            }
+                            None => {
+                                let location = self.location_of(key);
+                                self.problems.push(
+                                    Diagnostic::error(
+                                        Some(location),
+                                        format!(
+                                            "`{key}.{name}` of {} must be a string, got {}",
+                                            self.what,
+                                            describe(&other)
+                                        ),
+                                    )
+                                    .with_fix(format!(
+                                        "every value of `{key}` is a string; use jsonencode(...) for structured values"
+                                    )),
+                                );
+                            }
+                        },
                     }
                 }
                 out
             }
             other => {
-                self.type_error(key, "a map of strings", &other.clone());
+                self.type_error(key, "a map of strings", &other);
                 BTreeMap::new()
             }
         }
     }
 
+    /// A `map(string)` symflow needs in full now (unknown values become placeholders/errors).
+    fn string_map(&mut self, key: &str) -> BTreeMap<String, String> {
+        let map = self.text_map(key);
+        let mut out = BTreeMap::new();
+        for (name, text) in map {
+            match text {
+                Text::Known(s) => {
+                    out.insert(name, s);
+                }
+                Text::Unknown(unknown) => {
+                    if let Some(placeholder) = self.needed_now(
+                        key,
+                        &crate::tf::value::Unknown {
+                            origin: unknown.reference,
+                        },
+                    ) {
+                        out.insert(name, placeholder);
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// A reference attribute (`environment_id = sym_environment.this.id`).
     fn link<T: LinkedResource>(&mut self, key: &str) -> Option<Link<T>> {
-        let value = self.string(key)?;
-        self.link_from_value(key, &value)
+        match self.text(key)? {
+            Text::Known(value) => self.link_from_value(key, &value),
+            Text::Unknown(unknown) => Some(Link::new(LinkTarget::External(unknown.reference))),
+        }
     }
 
     fn link_from_value<T: LinkedResource>(&mut self, key: &str, value: &str) -> Option<Link<T>> {
@@ -264,18 +440,55 @@ impl<'b> Reader<'b> {
     }
 
     fn link_list<T: LinkedResource>(&mut self, key: &str) -> Vec<Link<T>> {
-        self.string_list(key)
+        self.text_list(key)
             .unwrap_or_default()
-            .iter()
-            .filter_map(|value| self.link_from_value(key, value))
+            .into_iter()
+            .filter_map(|text| match text {
+                Text::Known(value) => self.link_from_value(key, &value),
+                Text::Unknown(unknown) => Some(Link::new(LinkTarget::External(unknown.reference))),
+            })
             .collect()
+    }
+
+    /// A value only known after apply that is kept as such (a setting, a var, an
+    /// `external_id`): fine until something reads it. `symflow validate` says nothing, as
+    /// `terraform validate`; the commands that run flows warn, naming what will fail.
+    fn kept_unknown(&mut self, what: &str, unknown: &Unknown) {
+        if self.mode == Mode::Validate || self.missing_variables.contains(&unknown.reference) {
+            return;
+        }
+        let key = what.split(['.', '[']).next().unwrap_or(what).to_owned();
+        let location = self.location_of(&key);
+        self.problems.push(
+            Diagnostic::warning(
+                Some(location),
+                format!(
+                    "`{what}` of {} is {}, which is only known after terraform apply: whatever reads it fails until symflow is given the Terraform state",
+                    self.what, unknown.reference
+                ),
+            )
+            .with_fix("run terraform apply, then pass --tf-state (or keep terraform.tfstate in this directory)"),
+        );
     }
 
     /// `settings`: strings, with secret and resource references told apart.
     fn settings(&mut self, key: &str) -> Settings {
-        let map = self.string_map(key);
+        let map = self.text_map(key);
         let mut settings = Settings::new();
-        for (name, value) in map {
+        for (name, text) in map {
+            let value = match text {
+                Text::Known(value) => value,
+                Text::Unknown(unknown) => {
+                    let what = if name == WHOLE_MAP_KEY {
+                        key.to_owned()
+                    } else {
+                        format!("{key}.{name}")
+                    };
+                    self.kept_unknown(&what, &unknown);
+                    settings.insert(name, SettingValue::Unknown(unknown));
+                    continue;
+                }
+            };
             let setting = if name == "secret_ids_json" {
                 match serde_json::from_str::<Vec<String>>(&value) {
                     Ok(ids) => SettingValue::SecretList(
@@ -330,32 +543,30 @@ impl<'b> Reader<'b> {
     }
 }
 
-/// A parsed opaque reference string.
+/// A parsed reference string.
 enum Reference {
-    /// `${sym_<type>.<name>.id}` for a known type.
+    /// `${<address of a sym_ resource>.id}` for a known type.
     Sym(Address),
     /// `${sym_<unknown>.<name>.id}`.
     UnknownSym,
 }
 
-/// Recognises the strings evaluation gives to `sym_*` resource ids.
+/// Recognises the strings evaluation gives to `sym_*` resource ids
+/// (`${module.prod.sym_integration.slack.id}`).
 fn parse_reference(value: &str) -> Option<Reference> {
-    let inner = value.strip_prefix("${")?.strip_suffix("}")?;
+    let inner = value.strip_prefix("${")?.strip_suffix(".id}")?;
     if inner.contains("${") {
         return None;
     }
-    let mut parts = inner.split('.');
-    let (resource_type, name, attribute) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || attribute != "id" || !resource_type.starts_with("sym_") {
-        return None;
+    if let Some(address) = Address::parse(inner) {
+        return Some(Reference::Sym(address));
     }
-    Some(match ResourceType::from_terraform_name(resource_type) {
-        Some(resource_type) => Reference::Sym(Address {
-            resource_type,
-            name: name.to_owned(),
-        }),
-        None => Reference::UnknownSym,
-    })
+    let last = inner.rsplit("module.").next().unwrap_or(inner);
+    let resource_type = last.rsplit_once('.').map(|(t, _)| t).unwrap_or(last);
+    let resource_type = resource_type.rsplit('.').next().unwrap_or(resource_type);
+    resource_type
+        .starts_with("sym_")
+        .then_some(Reference::UnknownSym)
 }
 
 fn setting_value(value: &str) -> SettingValue {
@@ -364,25 +575,20 @@ fn setting_value(value: &str) -> SettingValue {
             SettingValue::Secret(Link::new(LinkTarget::Resource(address)))
         }
         Some(Reference::Sym(address)) => SettingValue::Resource(address),
-        Some(Reference::UnknownSym) => SettingValue::External(value.to_owned()),
-        None if is_opaque(value) => SettingValue::External(value.to_owned()),
-        None => SettingValue::Text(value.to_owned()),
+        Some(Reference::UnknownSym) | None => SettingValue::Text(value.to_owned()),
     }
-}
-
-/// A whole value that is only known at apply time (`${module.x.y}`).
-fn is_opaque(value: &str) -> bool {
-    value.starts_with("${") && value.ends_with('}') && value.matches("${").count() == 1
 }
 
 fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the bool {b}"),
-        Value::Number(n) => format!("the number {n}"),
+        Value::Number(n) => format!("the number {}", crate::tf::value::format_number(*n)),
         Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "a map".into(),
+        Value::List(_) => "a list".into(),
+        Value::Map(_) => "a map".into(),
+        Value::Unknown(unknown) => format!("{}, known only after apply", unknown.origin),
+        Value::Sensitive(_) => "a sensitive value".into(),
     }
 }
 
@@ -424,15 +630,17 @@ impl Lowerer<'_> {
     fn meta(&self, resource_type: ResourceType, resource: &EvaluatedResource) -> ResourceMeta {
         ResourceMeta {
             address: Address {
+                module: resource.module.clone(),
                 resource_type,
                 name: resource.name.clone(),
+                key: resource.key.clone(),
             },
             location: resource.body.location.clone(),
         }
     }
 
     fn provider(&mut self, block: &EvaluatedBlock) {
-        let mut reader = Reader::new(block, "provider \"sym\"");
+        let mut reader = Reader::new(block, "provider \"sym\"", self.ctx);
         reader.warn_unknown_attributes(&["org", "jwt_env_var", "alias", "api_url"]);
         let org = reader.required_string("org", "\"S-XXXXXXXXXX\"");
         let jwt_env_var = reader.string("jwt_env_var");
@@ -469,8 +677,8 @@ impl Lowerer<'_> {
         };
         let meta = self.meta(resource_type, resource);
         let what = meta.address.to_string();
-        let mut reader = Reader::new(&resource.body, what);
-        let name = resource.name.clone();
+        let mut reader = Reader::new(&resource.body, what, self.ctx);
+        let name = meta.address.config_key();
         match resource_type {
             ResourceType::Environment => {
                 if let Some(environment) = self.environment(&mut reader, meta) {
@@ -485,8 +693,7 @@ impl Lowerer<'_> {
             ResourceType::ErrorLogger => {
                 reader.warn_unknown_attributes(&["integration_id", "destination"]);
                 let integration = reader.link("integration_id");
-                if integration.is_none() && !resource.body.attributes.contains_key("integration_id")
-                {
+                if integration.is_none() && reader.is_absent_or_null("integration_id") {
                     reader.missing("integration_id", "sym_integration.slack.id");
                 }
                 let destination = reader.required_string("destination", "\"#sym-errors\"");
@@ -561,7 +768,7 @@ impl Lowerer<'_> {
                 reader.warn_unknown_attributes(&["path", "source_id", "label", "settings"]);
                 let path = reader.required_string("path", "\"sym/prod/api-key\"");
                 let source = reader.link("source_id");
-                if source.is_none() && !resource.body.attributes.contains_key("source_id") {
+                if source.is_none() && reader.is_absent_or_null("source_id") {
                     reader.missing("source_id", "sym_secrets.this.id");
                 }
                 let label = reader.string("label");
@@ -619,12 +826,18 @@ impl Lowerer<'_> {
             ResourceType::FlowsFilter => {
                 reader.warn_unknown_attributes(&["implementation", "vars", "integrations"]);
                 let implementation = self.python_contents(&mut reader, "implementation");
-                if implementation.is_none()
-                    && !resource.body.attributes.contains_key("implementation")
-                {
+                if implementation.is_none() && reader.is_absent_or_null("implementation") {
                     reader.missing("implementation", "file(\"${path.module}/flows_filter.py\")");
                 }
-                let vars = vars(&mut reader);
+                let (vars, unknown_vars) = vars(&mut reader);
+                for unknown in unknown_vars.values() {
+                    reader.needed_now(
+                        "vars",
+                        &crate::tf::value::Unknown {
+                            origin: unknown.reference.clone(),
+                        },
+                    );
+                }
                 let integrations = integrations_map(&mut reader);
                 if let Some(implementation) = implementation {
                     self.config.flows_filters.insert(
@@ -679,15 +892,15 @@ impl Lowerer<'_> {
             check_slug(reader, "name", name, "flow");
         }
         let label = reader.string("label");
-        let implementation = self.python_contents(reader, "implementation");
-        if implementation.is_none() && !body.attributes.contains_key("implementation") {
+        let implementation = self.flow_implementation(reader);
+        if implementation.is_none() && reader.is_absent_or_null("implementation") {
             reader.missing(
                 "implementation",
                 "file(\"${path.module}/impls/my_flow_impl.py\")",
             );
         }
         let environment = reader.link("environment_id");
-        if environment.is_none() && !body.attributes.contains_key("environment_id") {
+        if environment.is_none() && reader.is_absent_or_null("environment_id") {
             reader.missing("environment_id", "sym_environment.this.id");
         }
         if let Some(Link { .. }) = environment
@@ -710,12 +923,16 @@ impl Lowerer<'_> {
             reader.problems.push(
                 Diagnostic::error(
                     Some(attribute.location.clone()),
-                    format!("{}: `params = {{ ... }}` is the provider v1 syntax", reader.what),
+                    format!(
+                        "{}: `params = {{ ... }}` is the provider 1.x syntax, which symflow does not read ({})",
+                        reader.what,
+                        self.ctx.provider_version.describe()
+                    ),
                 )
-                .with_fix("since provider v2, params is a block: write `params { ... }` without `=`, with prompt_field blocks inside"),
+                .with_fix("since provider 2.0, params is a block: write `params { ... }` without `=`, with a prompt_field block per field (Sym's version-2 upgrade guide), and require version = \"~> 2.0\" or later"),
             );
         }
-        let vars = vars(reader);
+        let (vars, unknown_vars) = vars(reader);
         let mut params_blocks = body.blocks_named("params");
         let params = match params_blocks.next() {
             Some(params) => self.params(params, &reader.what),
@@ -751,6 +968,7 @@ impl Lowerer<'_> {
             implementation: implementation?,
             environment: environment?,
             vars,
+            unknown_vars,
             params,
         };
         check_flow_duration_rules(&flow, body, &mut reader.problems);
@@ -758,7 +976,7 @@ impl Lowerer<'_> {
     }
 
     fn params(&mut self, block: &EvaluatedBlock, flow: &str) -> FlowParams {
-        let mut reader = Reader::new(block, format!("params of {flow}"));
+        let mut reader = Reader::new(block, format!("params of {flow}"), self.ctx);
         reader.warn_unknown_attributes(PARAMS_ATTRIBUTES);
         let strategy = match reader.string("strategy_id") {
             Some(value) if value.is_empty() => None,
@@ -813,7 +1031,7 @@ impl Lowerer<'_> {
     }
 
     fn prompt_field(&mut self, block: &EvaluatedBlock, flow: &str) -> Option<PromptField> {
-        let mut reader = Reader::new(block, format!("a prompt_field of {flow}"));
+        let mut reader = Reader::new(block, format!("a prompt_field of {flow}"), self.ctx);
         reader.warn_unknown_attributes(PROMPT_FIELD_ATTRIBUTES);
         let name = reader.required_string("name", "\"reason\"");
         if let Some(name) = &name {
@@ -887,11 +1105,11 @@ impl Lowerer<'_> {
         let integration = reader.link("integration_id");
         if integration.is_none()
             && strategy_type.as_deref().is_some_and(|t| t != "http")
-            && !reader.block.attributes.contains_key("integration_id")
+            && reader.is_absent_or_null("integration_id")
         {
             reader.missing("integration_id", "sym_integration.<name>.id");
         }
-        if !reader.block.attributes.contains_key("targets") {
+        if reader.is_absent_or_null("targets") {
             reader.missing("targets", "[sym_target.<name>.id]");
         }
         let targets = reader.link_list("targets");
@@ -899,7 +1117,7 @@ impl Lowerer<'_> {
         if strategy_type.as_deref() == Some("custom")
             && implementation.is_none()
             && !reader.block.failed.contains("implementation")
-            && !reader.block.attributes.contains_key("implementation")
+            && reader.is_absent_or_null("implementation")
         {
             reader.missing("implementation", "\"${path.module}/custom_strategy.py\"");
         }
@@ -915,9 +1133,62 @@ impl Lowerer<'_> {
         })
     }
 
+    /// `sym_flow.implementation`: the file's contents in provider 3.x (`file("impl.py")`), the
+    /// file's path in provider 1.x and 2.x (`"${path.module}/impl.py"`), which the provider
+    /// reads relative to Terraform's working directory (the configuration directory).
+    fn flow_implementation(&mut self, reader: &mut Reader) -> Option<PythonSource> {
+        let version = self.ctx.provider_version;
+        if !version.implementation_is_path() {
+            return self.python_contents(reader, "implementation");
+        }
+        let written = reader.string("implementation")?;
+        if reader.is_unknown("implementation") {
+            return None;
+        }
+        let location = reader.location_of("implementation");
+        if written.contains('\n') {
+            reader.problems.push(
+                Diagnostic::error(
+                    Some(location),
+                    format!(
+                        "`implementation` of {} holds file contents, but with {} it is the path of the Python file",
+                        reader.what,
+                        version.describe()
+                    ),
+                )
+                .with_fix("write the path itself, `implementation = \"${path.module}/impl.py\"` (without file(...)), or move to provider ~> 3.0, where implementation takes file(...)"),
+            );
+            return None;
+        }
+        let path = resolve_path(self.ctx.root, &written);
+        match std::fs::read_to_string(&path) {
+            Ok(source) => Some(PythonSource {
+                source,
+                path: Some(path),
+            }),
+            Err(err) => {
+                reader.problems.push(
+                    Diagnostic::error(
+                        Some(location),
+                        format!(
+                            "cannot read the flow implementation {} ({}): {err}",
+                            path.display(),
+                            version.describe()
+                        ),
+                    )
+                    .with_fix("the path is relative to the directory you run symflow (and terraform) in; write it as \"${path.module}/impl.py\""),
+                );
+                None
+            }
+        }
+    }
+
     /// A `sym_strategy.implementation`: a path to read (unlike `sym_flow`, not contents).
     fn strategy_implementation(&mut self, reader: &mut Reader) -> Option<PythonSource> {
         let written = reader.string("implementation")?;
+        if reader.is_unknown("implementation") {
+            return None;
+        }
         let location = reader.location_of("implementation");
         if written.contains('\n') {
             reader.problems.push(
@@ -929,7 +1200,7 @@ impl Lowerer<'_> {
             );
             return None;
         }
-        let path = resolve_path(self.root, &written);
+        let path = resolve_path(self.ctx.root, &written);
         match std::fs::read_to_string(&path) {
             Ok(source) => Some(PythonSource {
                 source,
@@ -951,6 +1222,9 @@ impl Lowerer<'_> {
     /// A Python-contents attribute (`implementation`, `on_change`) with Sym's `.py` check.
     fn python_contents(&mut self, reader: &mut Reader, key: &str) -> Option<PythonSource> {
         let source = reader.string(key)?;
+        if reader.is_unknown(key) {
+            return None;
+        }
         let attribute = reader.attribute(key)?;
         if looks_like_python_file_name(&source) {
             let location = attribute.location.clone();
@@ -972,7 +1246,7 @@ impl Lowerer<'_> {
         let path = attribute
             .file_argument
             .as_deref()
-            .map(|written| resolve_path(self.root, written));
+            .map(|written| resolve_path(self.ctx.root, written));
         Some(PythonSource { source, path })
     }
 
@@ -992,9 +1266,49 @@ impl Lowerer<'_> {
                     )
                     .with_fix("give each flow a unique `name`"),
                 );
-            } else {
+            } else if !flow.name.starts_with("(known after apply") {
                 seen.insert(key, flow);
             }
+        }
+        // With no flow at all one warning says it; otherwise each unused environment.
+        let environments = if self.config.flows.is_empty() {
+            Vec::new()
+        } else {
+            self.config.environments.values().collect()
+        };
+        for environment in environments {
+            let used = self
+                .config
+                .flows
+                .values()
+                .any(|flow| flow.environment.address() == Some(&environment.meta.address));
+            if !used {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        Some(environment.meta.location.clone()),
+                        format!(
+                            "{} (environment {:?}) has no flows, so nothing can be requested in it",
+                            environment.meta.address, environment.name
+                        ),
+                    )
+                    .with_fix(format!(
+                        "add a sym_flow with `environment_id = {}.id` (symflow generate writes one), or remove the environment",
+                        environment.meta.address
+                    )),
+                );
+            }
+        }
+        if self.config.flows.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    None,
+                    format!(
+                        "{} and the modules it calls declare no sym_flow, so there is nothing to request",
+                        self.ctx.root.display()
+                    ),
+                )
+                .with_fix("declare a sym_flow (symflow generate writes one), or point symflow at the directory that holds your flows"),
+            );
         }
     }
 }
@@ -1003,7 +1317,19 @@ fn integration(reader: &mut Reader, meta: ResourceMeta) -> Option<Integration> {
     reader.warn_unknown_attributes(&["type", "name", "external_id", "label", "settings"]);
     let integration_type = reader.required_string("type", "\"slack\"");
     let name = reader.required_string("name", "\"prod-slack\"");
-    let external_id = reader.required_string("external_id", "\"T12345ABC\"");
+    let external_id = match reader.text("external_id") {
+        Some(Text::Known(id)) => Some(Ok(id)),
+        Some(Text::Unknown(unknown)) => {
+            reader.kept_unknown("external_id", &unknown);
+            Some(Err(unknown))
+        }
+        None => {
+            if reader.is_absent_or_null("external_id") {
+                reader.missing("external_id", "\"T12345ABC\"");
+            }
+            None
+        }
+    };
     Some(Integration {
         meta,
         integration_type: integration_type?,
@@ -1026,9 +1352,30 @@ fn integrations_map(reader: &mut Reader) -> BTreeMap<String, Link<Integration>> 
 }
 
 /// `vars`, with Sym's warning for values that look like ints or bools.
-fn vars(reader: &mut Reader) -> BTreeMap<String, String> {
-    let vars = reader.string_map("vars");
+fn vars(reader: &mut Reader) -> (BTreeMap<String, String>, BTreeMap<String, Unknown>) {
+    let mut vars = BTreeMap::new();
+    let mut unknown_vars = BTreeMap::new();
+    let map = reader.text_map("vars");
+    for (name, text) in map {
+        match text {
+            Text::Known(value) => {
+                vars.insert(name, value);
+            }
+            Text::Unknown(unknown) => {
+                let what = if name == WHOLE_MAP_KEY {
+                    "vars".to_owned()
+                } else {
+                    format!("vars.{name}")
+                };
+                reader.kept_unknown(&what, &unknown);
+                unknown_vars.insert(name, unknown);
+            }
+        }
+    }
     let location = reader.location_of("vars");
+    let sensitive = reader
+        .attribute("vars")
+        .is_some_and(|a| a.value.is_sensitive());
     for (name, value) in &vars {
         let looks_like = if value.parse::<i64>().is_ok() {
             Some(("an int", format!("int(event.flow.vars[{name:?}])")))
@@ -1037,7 +1384,7 @@ fn vars(reader: &mut Reader) -> BTreeMap<String, String> {
         } else {
             None
         };
-        if let Some((kind, conversion)) = looks_like {
+        if let Some((kind, conversion)) = looks_like.filter(|_| !sensitive) {
             reader.problems.push(
                 Diagnostic::warning(
                     Some(location.clone()),
@@ -1049,20 +1396,24 @@ fn vars(reader: &mut Reader) -> BTreeMap<String, String> {
             );
         }
     }
-    vars
+    (vars, unknown_vars)
 }
 
-/// Sym rule: environment and flow names are slugs.
+/// Sym rule: environment and flow names are slugs of Sym's resource names (letters, digits,
+/// dashes and underscores, as `aws_sso`).
 fn check_slug(reader: &mut Reader, key: &str, name: &str, what: &str) {
-    if let Some(problem) = slug_problem(name) {
+    if reader.is_unknown(key) {
+        return;
+    }
+    if let Some(problem) = name_problem(name) {
         let location = reader.location_of(key);
         reader.problems.push(
             Diagnostic::error(
                 Some(location),
-                format!("{what} name {name:?} is not a valid slug: {problem}"),
+                format!("{what} name {name:?} is not a valid Sym name: {problem}"),
             )
             .with_fix(format!(
-                "use letters, digits and dashes only, at most 32 characters, e.g. {:?}",
+                "use letters, digits, dashes and underscores only, e.g. {:?}",
                 crate::slug::slugify(name)
             )),
         );

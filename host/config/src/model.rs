@@ -88,20 +88,176 @@ impl fmt::Display for ResourceType {
     }
 }
 
-/// A Terraform resource address such as `sym_flow.demo`.
+/// The key of one instance of a resource or module that sets `count` (`[0]`) or `for_each`
+/// (`["prod"]`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InstanceKey {
+    /// `count.index`
+    Int(i64),
+    /// `each.key`
+    Str(String),
+}
+
+impl fmt::Display for InstanceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstanceKey::Int(i) => write!(f, "[{i}]"),
+            InstanceKey::Str(s) => write!(f, "[{}]", serde_json::Value::String(s.clone())),
+        }
+    }
+}
+
+/// A Terraform resource address such as `sym_flow.demo`, `module.prod.sym_flow.demo` or
+/// `module.envs["sandbox"].sym_flow.demo[0]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Address {
+    /// The module instance it is declared in: empty for the root module, else
+    /// `module.prod`, `module.envs["sandbox"]`, `module.a.module.b`.
+    pub module: String,
     /// The resource type.
     pub resource_type: ResourceType,
     /// The resource's Terraform name (second block label), e.g. `demo`.
     pub name: String,
+    /// The `count` / `for_each` key, when the resource sets one.
+    pub key: Option<InstanceKey>,
+}
+
+impl Address {
+    /// The address of a resource of the root module without `count` or `for_each`.
+    pub fn root(resource_type: ResourceType, name: impl Into<String>) -> Self {
+        Address {
+            module: String::new(),
+            resource_type,
+            name: name.into(),
+            key: None,
+        }
+    }
+
+    /// The key of the resource in its type's map of [`Config`]: the address without the type,
+    /// so a root resource is keyed by its name (`demo`) and others by
+    /// `module.prod.demo` or `demo[0]`.
+    pub fn config_key(&self) -> String {
+        let mut key = String::new();
+        if !self.module.is_empty() {
+            key.push_str(&self.module);
+            key.push('.');
+        }
+        key.push_str(&self.name);
+        if let Some(instance) = &self.key {
+            key.push_str(&instance.to_string());
+        }
+        key
+    }
+
+    /// Parses an address as [`Address`]'s `Display` writes it. `None` when it is not the
+    /// address of a `sym_*` resource symflow knows.
+    pub fn parse(text: &str) -> Option<Address> {
+        let mut rest = text;
+        let mut module = String::new();
+        while let Some(after) = rest.strip_prefix("module.") {
+            let name_end = after.find(['.', '[']).unwrap_or(after.len());
+            let (name, mut tail) = after.split_at(name_end);
+            let mut step = format!("module.{name}");
+            if tail.starts_with('[') {
+                let (key, after_key) = split_key(tail)?;
+                step.push_str(&key.to_string());
+                tail = after_key;
+            }
+            if !module.is_empty() {
+                module.push('.');
+            }
+            module.push_str(&step);
+            rest = tail.strip_prefix('.')?;
+        }
+        let (resource_type, tail) = rest.split_once('.')?;
+        let resource_type = ResourceType::from_terraform_name(resource_type)?;
+        let name_end = tail.find('[').unwrap_or(tail.len());
+        let (name, tail) = tail.split_at(name_end);
+        if name.is_empty() || name.contains('.') {
+            return None;
+        }
+        let key = if tail.is_empty() {
+            None
+        } else {
+            let (key, after) = split_key(tail)?;
+            if !after.is_empty() {
+                return None;
+            }
+            Some(key)
+        };
+        Some(Address {
+            module,
+            resource_type,
+            name: name.to_owned(),
+            key,
+        })
+    }
+}
+
+/// Splits `[0]rest` or `["k"]rest` into the key and the rest.
+fn split_key(text: &str) -> Option<(InstanceKey, &str)> {
+    let inner = text.strip_prefix('[')?;
+    if inner.starts_with('"') {
+        // A JSON string: find its closing quote, honouring escapes.
+        let mut escaped = false;
+        for (i, c) in inner.char_indices().skip(1) {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    let key: String = serde_json::from_str(&inner[..=i]).ok()?;
+                    let rest = inner[i + 1..].strip_prefix(']')?;
+                    return Some((InstanceKey::Str(key), rest));
+                }
+                _ => escaped = false,
+            }
+        }
+        None
+    } else {
+        let end = inner.find(']')?;
+        let index = inner[..end].parse().ok()?;
+        Some((InstanceKey::Int(index), &inner[end + 1..]))
+    }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.resource_type, self.name)
+        if !self.module.is_empty() {
+            write!(f, "{}.", self.module)?;
+        }
+        write!(f, "{}.{}", self.resource_type, self.name)?;
+        if let Some(key) = &self.key {
+            write!(f, "{key}")?;
+        }
+        Ok(())
     }
 }
+
+/// A value Terraform only knows after `terraform apply` that symflow could not take from
+/// Terraform state: a module output, another provider's computed attribute, a data source.
+///
+/// It is kept as such in the model (never as text), so whatever needs it fails with
+/// [`Unknown`]'s message instead of sending a placeholder to a service.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Unknown {
+    /// The reference it comes from, as written: `module.sso.settings["instance_arn"]`.
+    pub reference: String,
+}
+
+impl fmt::Display for Unknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is only known after terraform apply: run terraform apply, then pass --tf-state \
+             (terraform.tfstate, or a file written by `terraform show -json` or `terraform output -json`)",
+            self.reference
+        )
+    }
+}
+
+impl std::error::Error for Unknown {}
+
+/// A value that may only be known after `terraform apply`.
+pub type Known<T> = Result<T, Unknown>;
 
 /// Where a resource was declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,8 +376,8 @@ pub enum SettingValue {
     /// A reference to another `sym_*` resource that is not a secret
     /// (e.g. `context_id = sym_integration.runtime_context.id`).
     Resource(Address),
-    /// A value known only at apply time (module output, other provider's computed attribute).
-    External(String),
+    /// A value known only after `terraform apply` that the Terraform state did not give.
+    Unknown(Unknown),
 }
 
 impl SettingValue {
@@ -232,10 +388,29 @@ impl SettingValue {
             _ => None,
         }
     }
+
+    /// The text, or why it is not known yet; `Ok(None)` for references (secrets, resources).
+    pub fn known_text(&self) -> Result<Option<&str>, &Unknown> {
+        match self {
+            SettingValue::Text(text) => Ok(Some(text)),
+            SettingValue::Unknown(unknown) => Err(unknown),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// A `settings` map.
 pub type Settings = BTreeMap<String, SettingValue>;
+
+/// The key under which a `settings` (or `vars`) map that is only known after `terraform
+/// apply` as a whole (`settings = module.runtime_connector.settings`) holds its
+/// [`SettingValue::Unknown`]; [`setting`] falls back to it.
+pub const WHOLE_MAP_KEY: &str = "*";
+
+/// `settings[key]`, or the unknown whole map when the map is only known after apply.
+pub fn setting<'a>(settings: &'a Settings, key: &str) -> Option<&'a SettingValue> {
+    settings.get(key).or_else(|| settings.get(WHOLE_MAP_KEY))
+}
 
 /// `provider "sym" { ... }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,8 +451,9 @@ pub struct Integration {
     pub integration_type: String,
     /// The slug (`name`).
     pub name: String,
-    /// `external_id`: Slack workspace id, Okta domain, PagerDuty subdomain, ...
-    pub external_id: String,
+    /// `external_id`: Slack workspace id, Okta domain, PagerDuty subdomain, ... (an AWS
+    /// account or SSO instance from a module output may only be known after apply).
+    pub external_id: Known<String>,
     /// Display name.
     pub label: Option<String>,
     /// `settings`, with secret references told apart.
@@ -471,6 +647,9 @@ pub struct Flow {
     pub environment: Link<Environment>,
     /// `vars`, all strings (`event.flow.vars`).
     pub vars: BTreeMap<String, String>,
+    /// `vars` whose value is only known after `terraform apply` (e.g.
+    /// `aws_lambda_function.x.arn` not in the state): a flow reading one fails with the reason.
+    pub unknown_vars: BTreeMap<String, Unknown>,
     /// `params`, defaults applied.
     pub params: FlowParams,
 }
@@ -598,11 +777,41 @@ pub struct FlowsFilter {
     pub integrations: BTreeMap<String, Link<Integration>>,
 }
 
+/// A module instance of the configuration (the root module is the one with an empty address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleInstance {
+    /// `""` for the root, else `module.prod`, `module.envs["sandbox"]`, ...
+    pub address: String,
+    /// The directory its `.tf` files were read from.
+    pub dir: PathBuf,
+    /// The `module "..." {` line that called it (`None` for the root).
+    pub location: Option<SourceLocation>,
+}
+
+/// Where values known only after `terraform apply` were taken from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSource {
+    /// The file read.
+    pub path: PathBuf,
+    /// What kind of file it is (state, `show -json`, `output -json`).
+    pub format: String,
+    /// How many resource instances and root outputs it held.
+    pub resources: usize,
+    /// Root outputs.
+    pub outputs: usize,
+}
+
 /// A loaded configuration directory.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
     /// The directory it was loaded from.
     pub root: PathBuf,
+    /// The root module and every module instance it calls, in address order.
+    pub modules: Vec<ModuleInstance>,
+    /// The Sym provider major the configuration is written for.
+    pub provider_version: Option<crate::tf::providers::ProviderVersion>,
+    /// The Terraform state (or outputs) values were taken from, if any.
+    pub state: Option<StateSource>,
     /// `provider "sym"`, when declared.
     pub provider: Option<Provider>,
     /// `sym_environment` by Terraform name.
@@ -663,11 +872,15 @@ linked_resource!(FlowsFilter, FlowsFilter, flows_filters);
 impl Config {
     /// Follows a link to a resource of this directory (`None` for external links).
     pub fn get<T: LinkedResource>(&self, link: &Link<T>) -> Option<&T> {
-        let address = link.address()?;
+        self.resource(link.address()?)
+    }
+
+    /// The resource at `address`.
+    pub fn resource<T: LinkedResource>(&self, address: &Address) -> Option<&T> {
         if address.resource_type != T::TYPE {
             return None;
         }
-        T::all(self).get(&address.name)
+        T::all(self).get(&address.config_key())
     }
 
     /// The flow whose slug (`name`, not the Terraform name) is `slug`, case-insensitively as

@@ -1,11 +1,27 @@
-//! Sym's slug rule for environment and flow names: letters, digits and dashes, at most 32
-//! characters (spec §3.1). Shared by validation (which rejects bad names) and scaffolding
-//! (which proposes a fixed name).
+//! Sym's two name rules.
+//!
+//! - What Sym accepts in a configuration ([`name_problem`]): the slug of a Sym resource name
+//!   (SRN), letters, digits, dashes and underscores (`aws_sso`, `prod-approval`), as the
+//!   provider sends any `name` and Sym's API checks only that.
+//! - What `symflow init` / `generate` propose for new names ([`slug_problem`], [`slugify`]):
+//!   the CLI's stricter rule, letters, digits and dashes, at most 32 characters (spec §3.1).
 
 /// Longest allowed slug.
 pub const MAX_SLUG_LEN: usize = 32;
 
-/// Why `name` is not a valid slug, or `None` when it is.
+/// Why `name` is not a name Sym accepts for an environment or flow, or `None` when it is.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("it is empty".to_owned());
+    }
+    name.chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        .map(|bad| {
+            format!("it contains {bad:?}; only letters, digits, dashes and underscores are allowed")
+        })
+}
+
+/// Why `name` is not a slug `symflow init` / `generate` would write, or `None` when it is.
 pub fn slug_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("it is empty".to_owned());
@@ -63,6 +79,15 @@ mod tests {
         assert!(slug_problem(&"a".repeat(33)).unwrap().contains("33"));
         assert!(slug_problem("my_flow").unwrap().contains("'_'"));
         assert!(slug_problem("").is_some());
+    }
+
+    #[test]
+    fn sym_accepts_underscores_and_long_names() {
+        assert_eq!(name_problem("aws_sso"), None);
+        assert_eq!(name_problem("aws_iam"), None);
+        assert_eq!(name_problem(&"a".repeat(60)), None);
+        assert!(name_problem("my flow").unwrap().contains("' '"));
+        assert!(name_problem("").is_some());
     }
 
     #[test]

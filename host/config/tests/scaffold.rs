@@ -66,7 +66,14 @@ fn init_writes_the_three_files() {
     assert!(versions.contains("source  = \"symopsio/sym\"") && versions.contains("\"~> 3.0\""));
 
     let config = load_dir(&dir, &LoadOptions::default()).unwrap();
-    assert!(config.diagnostics.is_empty(), "{:?}", config.diagnostics);
+    // A new environment has no flows yet, and symflow says so (never a silent "valid").
+    let messages: Vec<&str> = config
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("declare no sym_flow"), "{messages:?}");
     let env = &config.config.environments["this"];
     assert_eq!(env.name, "prod");
     let logger = config
@@ -138,7 +145,10 @@ fn init_then_every_generator_then_validate_is_clean() {
     let okta = config.resolve_flow(&config.flows["okta_demo"]);
     let strategy = okta.strategy.unwrap();
     assert_eq!(strategy.strategy.strategy_type, "okta");
-    assert_eq!(strategy.integration.unwrap().external_id, "acme.okta.com");
+    assert_eq!(
+        strategy.integration.unwrap().external_id.as_deref(),
+        Ok("acme.okta.com")
+    );
     assert_eq!(
         strategy.targets[0].settings["group_id"].as_text(),
         Some("00g12345abc")
@@ -177,7 +187,7 @@ fn init_then_every_generator_then_validate_is_clean() {
     );
     let integration = pagerduty.integrations["pagerduty"];
     assert_eq!(integration.integration_type, "pagerduty");
-    assert_eq!(integration.external_id, "acme.pagerduty.com");
+    assert_eq!(integration.external_id.as_deref(), Ok("acme.pagerduty.com"));
     assert!(pagerduty
         .flow
         .implementation

@@ -250,29 +250,36 @@ fn bad_allowed_sources_value() {
 }
 
 #[test]
-fn flow_name_breaking_the_slug_rule() {
-    let case = Case::new(&flow("my_flow", ""));
+fn flow_name_breaking_sym_name_rule() {
+    let case = Case::new(&flow("my flow", ""));
     let diagnostic = case.expect(
         Severity::Error,
         "flow.tf",
         2,
-        "flow name \"my_flow\" is not a valid slug",
+        "flow name \"my flow\" is not a valid Sym name",
     );
     assert!(diagnostic.fix.unwrap().contains("\"my-flow\""));
 }
 
+/// Sym accepts underscores (`aws_sso`, `aws_iam`) and names longer than the 32 characters
+/// `symflow generate` proposes.
 #[test]
-fn environment_name_longer_than_32() {
-    let case = Case::new(&flow("demo", ""));
-    let long = "a".repeat(33);
+fn underscores_and_long_names_are_sym_names() {
+    let case = Case::new(&flow("aws_sso", ""));
+    let long = format!("prod_{}", "a".repeat(40));
     let environment = ENVIRONMENT_TF.replace("\"prod\"", &format!("\"{long}\""));
     std::fs::write(case.root.join("environment.tf"), environment).unwrap();
-    case.expect(
-        Severity::Error,
-        "environment.tf",
-        6,
-        "is 33 characters long; the limit is 32",
-    );
+    let errors: Vec<Diagnostic> = case
+        .diagnostics()
+        .into_iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{}", render(&errors));
+    let config = load_dir(&case.root, &LoadOptions::default())
+        .unwrap()
+        .config;
+    assert_eq!(config.flows["demo"].name, "aws_sso");
+    assert_eq!(config.environments["this"].name, long);
 }
 
 #[test]
@@ -481,12 +488,24 @@ resource "sym_flow" "demo" {
 }
 "#,
     );
-    case.expect(
-        Severity::Error,
+    // validate needs no value (a warning naming the three ways to set it); load does.
+    let warning = case.expect(
+        Severity::Warning,
         "flow.tf",
         1,
         "variable `team` has no value",
     );
+    let fix = warning.fix.unwrap();
+    for way in ["TF_VAR_team", "terraform.tfvars", "--var team="] {
+        assert!(fix.contains(way), "{fix}");
+    }
+    let err = load_dir(&case.root, &LoadOptions::default()).unwrap_err();
+    let error = err
+        .errors()
+        .find(|d| d.message.contains("variable `team` has no value"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(error.location.as_ref().unwrap().line, 1);
+    assert!(error.fix.as_ref().unwrap().contains("TF_VAR_team"));
     case.expect(
         Severity::Error,
         "flow.tf",
@@ -501,6 +520,7 @@ resource "sym_flow" "demo" {
     .unwrap();
     let opts = LoadOptions {
         vars: vec![("team".into(), "ops".into())],
+        ..Default::default()
     };
     let config = load_dir(&case.root, &opts).unwrap().config;
     assert_eq!(config.flows["demo"].name, "ops-access");
@@ -549,7 +569,7 @@ fn reference_cycle_between_locals() {
 #[test]
 fn load_error_lists_every_error() {
     let case = Case::new(&flow(
-        "my_flow",
+        "my flow",
         "    allow_revoke = false\n    schedule_deescalation = false",
     ));
     let err = load_dir(&case.root, &LoadOptions::default()).unwrap_err();
@@ -579,7 +599,8 @@ fn params_written_as_a_v1_map() {
 }
 "#,
     );
-    case.expect(Severity::Error, "flow.tf", 5, "is the provider v1 syntax");
+    let diagnostic = case.expect(Severity::Error, "flow.tf", 5, "is the provider 1.x syntax");
+    assert!(diagnostic.fix.unwrap().contains("prompt_field block"));
 }
 
 #[test]
@@ -608,7 +629,7 @@ resource "sym_flow" "demo" {
     let flow = &config.flows["demo"];
     assert_eq!(
         flow.environment.external(),
-        Some("${data.sym_environment.shared.id}")
+        Some("data.sym_environment.shared.id")
     );
     assert!(config.resolve_flow(flow).environment.is_none());
 }
@@ -628,14 +649,34 @@ resource "sym_integration" "context" {
 }
 "#,
     );
-    case.expect(
-        Severity::Warning,
-        "flow.tf",
-        9,
-        "known only after terraform apply; symflow treats it as an empty map",
+    // validate says nothing, as `terraform validate`; the commands that run flows warn.
+    assert!(
+        !case
+            .diagnostics()
+            .iter()
+            .any(|d| d.message.contains("connector")),
+        "{}",
+        render(&case.diagnostics())
     );
-    let config = load_dir(&case.root, &LoadOptions::default())
-        .unwrap()
-        .config;
-    assert!(config.integrations["context"].settings.is_empty());
+    let loaded = load_dir(&case.root, &LoadOptions::default()).unwrap();
+    let warning = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("module.connector.settings"))
+        .expect("a warning about the module output");
+    assert_eq!(warning.severity, Severity::Warning);
+    assert!(
+        warning.message.contains("only known after terraform apply"),
+        "{warning}"
+    );
+    assert_eq!(warning.location.as_ref().unwrap().line, 9);
+    let settings = &loaded.config.integrations["context"].settings;
+    assert_eq!(
+        symflow_config::setting(settings, "role_arn"),
+        Some(&symflow_config::SettingValue::Unknown(
+            symflow_config::Unknown {
+                reference: "module.connector.settings".into()
+            }
+        ))
+    );
 }
