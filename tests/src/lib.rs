@@ -133,6 +133,12 @@ fn init_logging() {
 
 /// The environment `name`, built (from the cache when unchanged) and loaded once per process.
 pub fn env(name: &str) -> Arc<LoadedEnv> {
+    env_with(name, &symflow_config::LoadOptions::default())
+}
+
+/// [`env`] loaded with `options` (variables, `--tf-state`), as `symflow up` would load it with
+/// the same flags. Cached per name and options.
+pub fn env_with(name: &str, options: &symflow_config::LoadOptions) -> Arc<LoadedEnv> {
     init_logging();
     static SANDBOX: OnceLock<Arc<Sandbox>> = OnceLock::new();
     static ENVS: OnceLock<Mutex<HashMap<String, Arc<LoadedEnv>>>> = OnceLock::new();
@@ -140,7 +146,8 @@ pub fn env(name: &str) -> Arc<LoadedEnv> {
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    if let Some(env) = envs.get(name) {
+    let key = format!("{name} {options:?}");
+    if let Some(env) = envs.get(&key) {
         return env.clone();
     }
     let sandbox = SANDBOX
@@ -149,7 +156,7 @@ pub fn env(name: &str) -> Arc<LoadedEnv> {
         })
         .clone();
     let dir = env_dir(name);
-    let loaded = symflow_config::load_dir(&dir, &Default::default())
+    let loaded = symflow_config::load_dir(&dir, options)
         .unwrap_or_else(|e| panic!("{} does not load:\n{e}", dir.display()));
     let paths = cache_paths(name);
     let built = build_all(&loaded.config, &paths, &mut |_| {}).unwrap_or_else(|failures| {
@@ -167,7 +174,7 @@ pub fn env(name: &str) -> Arc<LoadedEnv> {
         sandbox,
         catalog,
     });
-    envs.insert(name.to_string(), env.clone());
+    envs.insert(key, env.clone());
     env
 }
 
@@ -184,6 +191,8 @@ pub struct Setup {
     pub console: symflow_server::console::ConsoleOptions,
     /// The port the server listens on (0: any free one), for settings that name its URL.
     pub port: u16,
+    /// How the environment is loaded (`--var`, `--tf-state`).
+    pub load: symflow_config::LoadOptions,
 }
 
 /// A fake Slack and a symflow server talking to it, on a fresh data directory.
@@ -243,7 +252,8 @@ impl Harness {
     async fn without_server(env_name: &str, setup: Setup) -> Harness {
         let env = tokio::task::spawn_blocking({
             let name = env_name.to_string();
-            move || env(&name)
+            let load = setup.load.clone();
+            move || env_with(&name, &load)
         })
         .await
         .expect("the environment loads");

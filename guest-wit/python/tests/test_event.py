@@ -108,6 +108,11 @@ def test_get_actor_and_get_context_read_the_latest_steps():
     assert event.get_actor("deescalate") == event.user  # the current event, not yet recorded
     assert event.get_context("request") == {"diff.txt": "terraform plan"}
     assert event.get_context("deny") is None
+    # A step that happened with no context (a Slack request) has {}, never None.
+    assert event.get_context("approve") == {}
+    null_step = wit.RunStep(event_name="request", actor=b.alice(), context_json="null", output_json=None, timestamp="2024-01-29T10:00:00+00:00")
+    no_context = Event._from_wit(b.event("request", steps=[null_step]))
+    assert no_context.get_context("request") == {}
     assert event.run.actors["approve"].username == "bob@example.com"
     assert event.run.contexts["request"] == {"diff.txt": "terraform plan"}
     assert event.run.outputs["escalate"]["body"]["message"] == "done"
@@ -176,3 +181,59 @@ def test_secret_retrieve_value_through_the_secrets_capability(host):
     assert excinfo.value.error_code == "SymIntegration:NOT_GRANTED"
     assert excinfo.value.message == "secret other is not given to this flow"
     assert json.loads(json.dumps(Secret("x")._to_json())) == {"$secret": "x"}
+
+
+def test_values_known_only_after_apply_raise_where_they_are_read():
+    unknown = {"$unknown": "module.lambda_connector.settings.role_arn"}
+    flow = b.flow(
+        vars={"request_channel": "#ops", "lambda_arn": {"$unknown": "aws_lambda_function.grant.arn"}},
+        integrations=[
+            b.integration(
+                "aws",
+                "permission_context",
+                "",
+                {"cloud": "aws", "role_arn": unknown, "$external_id": {"$unknown": "data.aws_caller_identity.current.account_id"}},
+                name="prod-lambda",
+            ),
+        ],
+        strategy_record=b.strategy(b.integration(), [b.target("db", settings={"arn": {"$unknown": "aws_lambda_function.db.arn"}})]),
+    )
+    event = Event._from_wit(b.event(flow_record=flow))
+    vars = event.flow.vars
+    assert vars["request_channel"] == "#ops"
+    assert "lambda_arn" in vars and set(vars) == {"request_channel", "lambda_arn"}
+    with pytest.raises(SymIntegrationError) as raised:
+        vars["lambda_arn"]
+    assert "aws_lambda_function.grant.arn" in str(raised.value)
+    assert "terraform apply" in str(raised.value) and "--tf-state" in str(raised.value)
+    with pytest.raises(SymIntegrationError):
+        vars.get("lambda_arn")
+    assert vars.get("missing", "d") == "d"
+
+    aws = event.flow.environment.integrations["aws"]
+    assert aws.settings["cloud"] == "aws"
+    with pytest.raises(SymIntegrationError) as raised:
+        aws.settings["role_arn"]
+    assert raised.value.error_code == "SymIntegration:VALUE_NOT_KNOWN"
+    with pytest.raises(SymIntegrationError) as raised:
+        aws.external_id
+    assert "data.aws_caller_identity.current.account_id" in str(raised.value)
+    assert "known after apply" in repr(aws)
+    # Sent back to the host (e.g. in a hook's kwargs), the markers survive.
+    assert json.loads(aws._to_wit().settings_json)["role_arn"] == unknown
+
+    target = event.flow.strategy.targets[0]
+    with pytest.raises(SymIntegrationError):
+        target.settings["arn"]
+
+
+def test_a_whole_map_known_only_after_apply_raises_for_every_key():
+    flow = b.flow(
+        integrations=[b.integration("aws", "permission_context", "1", {"*": {"$unknown": "module.runtime_connector.settings"}})],
+    )
+    event = Event._from_wit(b.event(flow_record=flow))
+    settings = event.flow.environment.integrations["aws"].settings
+    for key in ("role_arn", "region"):
+        with pytest.raises(SymIntegrationError) as raised:
+            settings.get(key)
+        assert "module.runtime_connector.settings" in str(raised.value)

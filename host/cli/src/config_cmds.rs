@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context};
 use clap::Args;
 use symflow_config::scaffold::{self, FlowSettings, FlowType, GenerateOptions, InitOptions};
 use symflow_config::slug::{slug_problem, slugify};
-use symflow_config::{validate_dir, LoadOptions, Severity};
+use symflow_config::{validate, LoadOptions, Severity};
 
 /// Flags of `symflow init`.
 #[derive(Debug, Args)]
@@ -68,6 +68,10 @@ pub struct ValidateArgs {
     /// Set a Terraform variable, as `terraform plan -var`: NAME=VALUE (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = LoadOptions::parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Terraform state (or `terraform show -json` / `terraform output -json` output) for
+    /// values only `terraform apply` knows [default: DIR/terraform.tfstate if present].
+    #[arg(long = "tf-state", value_name = "PATH", env = "SYMFLOW_TF_STATE")]
+    pub tf_state: Option<PathBuf>,
 }
 
 fn parse_flow_type(value: &str) -> Result<FlowType, String> {
@@ -290,11 +294,27 @@ pub fn run_generate(args: GenerateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `symflow validate`: prints every problem; returns the exit code (1 when there are errors).
+/// `symflow validate`: prints every problem, then the environments and flows it found;
+/// returns the exit code (1 when there are errors).
 pub fn run_validate(args: ValidateArgs) -> anyhow::Result<i32> {
-    let diagnostics = validate_dir(&args.dir, &LoadOptions { vars: args.vars });
+    let validation = validate(
+        &args.dir,
+        &LoadOptions {
+            vars: args.vars,
+            tf_state: args.tf_state,
+            env_vars: None,
+        },
+    );
+    let diagnostics = validation.diagnostics;
     for diagnostic in &diagnostics {
         println!("{diagnostic}");
+    }
+    let mut flow_count = 0;
+    let mut environment_count = 0;
+    if let Some(config) = &validation.config {
+        print_environments(config);
+        flow_count = config.flows.len();
+        environment_count = config.environments.len();
     }
     let errors = diagnostics
         .iter()
@@ -311,14 +331,80 @@ pub fn run_validate(args: ValidateArgs) -> anyhow::Result<i32> {
         );
         return Ok(1);
     }
+    let found = format!(
+        "{} in {}",
+        plural(flow_count, "flow"),
+        plural(environment_count, "environment")
+    );
     if warnings > 0 {
         eprintln!(
-            "{}: valid, with {}",
+            "{}: valid, {found}, with {}",
             args.dir.display(),
             plural(warnings, "warning")
         );
     } else {
-        eprintln!("{}: valid", args.dir.display());
+        eprintln!("{}: valid, {found}", args.dir.display());
     }
     Ok(0)
+}
+
+/// Each environment (with the module it comes from) and its flows, and where values from
+/// Terraform state came from.
+fn print_environments(config: &symflow_config::Config) {
+    if let Some(version) = &config.provider_version {
+        println!("Sym provider: {}", version.describe());
+    }
+    if let Some(state) = &config.state {
+        println!(
+            "Values known after apply: from {} ({}: {} resources, {} outputs)",
+            state.path.display(),
+            state.format,
+            state.resources,
+            state.outputs
+        );
+    }
+    for environment in config.environments.values() {
+        let flows: Vec<&symflow_config::Flow> = config
+            .flows
+            .values()
+            .filter(|flow| flow.environment.address() == Some(&environment.meta.address))
+            .collect();
+        println!(
+            "environment {:?} ({}): {} flow{}",
+            environment.name,
+            environment.meta.address,
+            flows.len(),
+            if flows.len() == 1 { "" } else { "s" }
+        );
+        for flow in flows {
+            let strategy = match flow
+                .params
+                .strategy
+                .as_ref()
+                .and_then(|link| config.get(link))
+            {
+                Some(strategy) => format!("strategy {}", strategy.strategy_type),
+                None if flow.params.strategy.is_some() => "strategy from outside".to_owned(),
+                None => "approval only".to_owned(),
+            };
+            println!("  flow {:?} ({}), {strategy}", flow.name, flow.meta.address);
+        }
+    }
+    let orphans: Vec<&symflow_config::Flow> = config
+        .flows
+        .values()
+        .filter(|flow| {
+            flow.environment.address().is_none_or(|address| {
+                config
+                    .resource::<symflow_config::Environment>(address)
+                    .is_none()
+            })
+        })
+        .collect();
+    for flow in orphans {
+        println!(
+            "flow {:?} ({}) in an environment from outside this directory",
+            flow.name, flow.meta.address
+        );
+    }
 }

@@ -27,6 +27,10 @@ pub struct BuildArgs {
     /// Terraform variable overrides, `NAME=VALUE`.
     #[arg(long = "var", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Terraform state (or `terraform show -json` / `terraform output -json` output) for
+    /// values only `terraform apply` knows [default: DIR/terraform.tfstate if present].
+    #[arg(long = "tf-state", value_name = "PATH", env = "SYMFLOW_TF_STATE")]
+    pub tf_state: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -51,6 +55,14 @@ pub struct RunArgs {
     /// Pretend PagerDuty reports this email as on call (repeatable).
     #[arg(long = "on-call")]
     pub on_call: Vec<String>,
+    /// What a `requests` call to HOST answers, `HOST=JSON` (repeatable); only hosts the
+    /// flow's `allowed_hosts` allow answer, as when the flow runs for real.
+    #[arg(long = "http-reply", value_name = "HOST=JSON", value_parser = parse_var)]
+    pub http_replies: Vec<(String, String)>,
+    /// The request's context, a JSON object, as the Events API's `context` gives it
+    /// (`event.get_context("request")`) [default: {}].
+    #[arg(long, value_name = "JSON")]
+    pub context: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -59,24 +71,29 @@ pub struct RunArgs {
     pub data_dir: Option<PathBuf>,
     #[arg(long = "var", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Terraform state (or `terraform show -json` / `terraform output -json` output) for
+    /// values only `terraform apply` knows [default: DIR/terraform.tfstate if present].
+    #[arg(long = "tf-state", value_name = "PATH", env = "SYMFLOW_TF_STATE")]
+    pub tf_state: Option<PathBuf>,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
     LoadOptions::parse_var(text)
 }
 
-fn load_config(dir: &Path, vars: &[(String, String)]) -> anyhow::Result<Config> {
-    let loaded = load_dir(
+fn load_config(
+    dir: &Path,
+    vars: &[(String, String)],
+    tf_state: &Option<PathBuf>,
+) -> anyhow::Result<Config> {
+    symflow_server::up::load_config(
         dir,
         &LoadOptions {
             vars: vars.to_vec(),
+            tf_state: tf_state.clone(),
+            env_vars: None,
         },
     )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    for warning in &loaded.diagnostics {
-        eprintln!("{warning}");
-    }
-    Ok(loaded.config)
 }
 
 fn paths(dir: &Path, data_dir: &Option<PathBuf>) -> CatalogPaths {
@@ -135,7 +152,7 @@ pub fn build_with_progress(
 }
 
 pub fn run_build(args: BuildArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(&args.dir, &args.vars)?;
+    let config = load_config(&args.dir, &args.vars, &args.tf_state)?;
     let paths = paths(&args.dir, &args.data_dir);
     let built = build_with_progress(&config, &paths)?;
     eprintln!(
@@ -179,7 +196,7 @@ fn field_value(field_type: Option<FieldType>, name: &str, text: &str) -> anyhow:
 }
 
 pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(&args.dir, &args.vars)?;
+    let config = load_config(&args.dir, &args.vars, &args.tf_state)?;
     let flow = config
         .flow_by_slug(&args.flow)
         .with_context(|| {
@@ -232,13 +249,24 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     let mut user = stand_in_user(&args.user);
     user.role = role(&args.role)?;
-    let steps = if args.event == "request" || args.event == "prompt" {
+    let context = match &args.context {
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(value @ Value::Object(_)) => value.to_string(),
+            _ => anyhow::bail!(
+                "--context must be a JSON object, e.g. --context '{{\"diff\": \"...\"}}'"
+            ),
+        },
+        None => "{}".to_string(),
+    };
+    // The request step is there for every event after the prompt (the server adds the
+    // current event too), so `event.get_context("request")` is `{}` when none came.
+    let steps = if args.event == "prompt" {
         Vec::new()
     } else {
         vec![RunStep {
             event_name: "request".into(),
             actor: Some(user.clone()),
-            context_json: "{}".into(),
+            context_json: context,
             output_json: None,
             timestamp: now_iso(),
         }]
@@ -265,6 +293,8 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     let recorder = Recorder::new(Script {
         on_call: args.on_call.iter().cloned().collect(),
+        secrets: granted_stand_in_secrets(&config, &resolved),
+        http_hosts: allowed_replies(&resolved, &args.http_replies),
         ..Script::default()
     });
     let mut instance =
@@ -431,4 +461,68 @@ fn now_iso() -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     symflow_engine::Timestamp::from_secs(secs).to_rfc3339()
+}
+
+/// The secrets the flow's integrations (and a custom strategy's) grant, each with a stand-in
+/// value: `symflow run` shows which secrets a flow reads, never a real value.
+fn granted_stand_in_secrets(
+    config: &Config,
+    resolved: &symflow_config::ResolvedFlow<'_>,
+) -> std::collections::BTreeMap<String, String> {
+    let strategy_integration = resolved.strategy.as_ref().and_then(|s| s.integration);
+    let mut secrets = std::collections::BTreeMap::new();
+    for integration in resolved
+        .integrations
+        .values()
+        .copied()
+        .chain(strategy_integration)
+    {
+        for value in integration.settings.values() {
+            let links: Vec<&symflow_config::Link<symflow_config::Secret>> = match value {
+                symflow_config::SettingValue::Secret(link) => vec![link],
+                symflow_config::SettingValue::SecretList(links) => links.iter().collect(),
+                _ => Vec::new(),
+            };
+            for link in links {
+                let id = records::secret_id(link);
+                let path = config.get(link).map(|s| s.path.clone()).unwrap_or_default();
+                secrets.insert(id, format!("stand-in value of {path}"));
+            }
+        }
+    }
+    secrets
+}
+
+/// The `--http-reply` answers for hosts the flow's `allowed_hosts` allow.
+fn allowed_replies(
+    resolved: &symflow_config::ResolvedFlow<'_>,
+    replies: &[(String, String)],
+) -> std::collections::BTreeMap<String, String> {
+    let mut allow = symflow_config::hosts::AllowList::new();
+    let strategy_integration = resolved.strategy.as_ref().and_then(|s| s.integration);
+    for integration in resolved
+        .integrations
+        .values()
+        .copied()
+        .chain(strategy_integration)
+    {
+        if let Some(hosts) = integration
+            .settings
+            .get("allowed_hosts")
+            .and_then(symflow_config::SettingValue::as_text)
+        {
+            allow.extend_from_text(hosts);
+        }
+    }
+    replies
+        .iter()
+        .filter(|(host, _)| {
+            let allowed = allow.allows(host);
+            if !allowed {
+                eprintln!("--http-reply {host}: no allowed_hosts of the flow's integrations allows it, so the flow's call is refused");
+            }
+            allowed
+        })
+        .cloned()
+        .collect()
 }

@@ -12,7 +12,7 @@ pub fn run_up(args: UpArgs) -> anyhow::Result<ExitCode> {
     // Wrong OIDC settings fail now, not after the flows are built.
     args.oidc
         .settings(std::net::SocketAddr::new(args.host, args.port))?;
-    let config = symflow_server::up::load_config(&args.dir, &args.vars)?;
+    let config = symflow_server::up::load_config(&args.dir, &args.load_options())?;
     let built = crate::flow_cmds::build_with_progress(&config, &args.catalog_paths())?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
@@ -27,7 +27,7 @@ fn run_tenants(args: UpArgs) -> anyhow::Result<ExitCode> {
     let mut tenants = Vec::new();
     for tenant in &args.tenants {
         eprintln!("tenant {} ({})", tenant.team_id, tenant.dir.display());
-        let config = symflow_server::up::load_config(&tenant.dir, &args.vars)?;
+        let config = symflow_server::up::load_config(&tenant.dir, &args.tenant_load_options())?;
         let built = crate::flow_cmds::build_with_progress(&config, &tenant.catalog_paths(&args))?;
         tenants.push(symflow_server::tenants::BuiltTenant {
             tenant: tenant.clone(),

@@ -3,6 +3,12 @@
 //! Secrets never appear here by value: a setting that references a
 //! `sym_secret` becomes `{"$secret": "<secret resource name>"}`, which the SDK
 //! turns into a `Secret` whose `retrieve_value()` asks the secrets capability.
+//!
+//! A value only known after `terraform apply` (a setting, a var or an
+//! integration's `external_id` that came from a module output the state did not
+//! give) becomes `{"$unknown": "<reference>"}`: the SDK keeps the key, and
+//! reading it raises an error that says which value to get from Terraform, so a
+//! placeholder never reaches a service.
 
 use serde_json::{json, Map, Value};
 use symflow_config::{
@@ -10,12 +16,18 @@ use symflow_config::{
 };
 use symflow_sandbox::types;
 
-/// The id a flow uses for a secret: its Terraform name (`sym_secret.<name>`).
+/// The id a flow uses for a secret: its key in the configuration (the Terraform name
+/// of `sym_secret.<name>` in the root module, `module.prod.<name>` in a module).
 pub fn secret_id(link: &symflow_config::Link<symflow_config::Secret>) -> String {
     match link.address() {
-        Some(address) => address.name.clone(),
+        Some(address) => address.config_key(),
         None => link.to_string(),
     }
+}
+
+/// The marker of a value only known after `terraform apply`.
+pub fn unknown_json(unknown: &symflow_config::Unknown) -> Value {
+    json!({ "$unknown": unknown.reference })
 }
 
 /// A settings map as JSON, secrets as references.
@@ -32,7 +44,7 @@ pub fn settings_json(settings: &Settings) -> String {
                     .collect(),
             ),
             SettingValue::Resource(address) => Value::String(address.to_string()),
-            SettingValue::External(text) => Value::String(text.clone()),
+            SettingValue::Unknown(unknown) => unknown_json(unknown),
         };
         // Custom integrations list their secrets as `secret_ids_json`; the SDK
         // exposes them as `settings["secrets"]`.
@@ -47,12 +59,23 @@ pub fn settings_json(settings: &Settings) -> String {
 }
 
 pub fn integration(key: &str, integration: &Integration) -> types::Integration {
+    let mut settings = settings_json(&integration.settings);
+    let external_id = match &integration.external_id {
+        Ok(id) => id.clone(),
+        Err(unknown) => {
+            // The SDK takes `$external_id` out of the settings and raises on reading it.
+            let mut map: Map<String, Value> = serde_json::from_str(&settings).unwrap_or_default();
+            map.insert("$external_id".into(), unknown_json(unknown));
+            settings = Value::Object(map).to_string();
+            String::new()
+        }
+    };
     types::Integration {
         key: key.to_string(),
         name: integration.name.clone(),
         integration_type: integration.integration_type.clone(),
-        external_id: integration.external_id.clone(),
-        settings_json: settings_json(&integration.settings),
+        external_id,
+        settings_json: settings,
     }
 }
 
@@ -136,6 +159,11 @@ pub fn flow_info(config: &Config, resolved: &ResolvedFlow<'_>) -> types::FlowInf
         .vars
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .chain(
+            flow.unknown_vars
+                .iter()
+                .map(|(k, u)| (k.clone(), unknown_json(u))),
+        )
         .collect();
     types::FlowInfo {
         name: flow.name.clone(),

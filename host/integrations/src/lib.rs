@@ -177,13 +177,14 @@ pub fn okta_client(
     secrets: Arc<dyn SecretResolver>,
     options: &IntegrationOptions,
 ) -> Result<okta::Okta, IntegrationError> {
+    let domain = external_id(integration, Service::Okta)?;
     let base = match &options.endpoints.okta {
         Some(url) => url.clone(),
-        None => client::base_url(Service::Okta, &integration.external_id)?,
+        None => client::base_url(Service::Okta, domain)?,
     };
     Ok(okta::Okta::new(
         base,
-        integration.external_id.clone(),
+        domain.to_owned(),
         token(config, integration, "api_token_secret", &secrets),
         options.limits,
     ))
@@ -202,7 +203,7 @@ pub fn github_client(
     };
     Ok(github::GitHub::new(
         base,
-        integration.external_id.clone(),
+        external_id(integration, Service::GitHub)?.to_owned(),
         token(config, integration, "api_token_secret", &secrets),
         options.limits,
     ))
@@ -214,18 +215,32 @@ pub fn pagerduty_client(
     integration: &Integration,
     secrets: Arc<dyn SecretResolver>,
     options: &IntegrationOptions,
-) -> pagerduty::PagerDuty {
+) -> Result<pagerduty::PagerDuty, IntegrationError> {
     let base = options
         .endpoints
         .pagerduty
         .clone()
         .unwrap_or_else(|| Url::parse(pagerduty::DEFAULT_BASE_URL).expect("valid URL"));
-    pagerduty::PagerDuty::new(
+    Ok(pagerduty::PagerDuty::new(
         base,
         token(config, integration, "api_token_secret", &secrets),
-        integration.external_id.clone(),
+        external_id(integration, Service::PagerDuty)?.to_owned(),
         options.limits,
-    )
+    ))
+}
+
+/// An integration's `external_id`, or the error saying it is only known after
+/// `terraform apply`.
+pub fn external_id(integration: &Integration, service: Service) -> Result<&str, IntegrationError> {
+    integration.external_id.as_deref().map_err(|unknown| {
+        IntegrationError::config(
+            service,
+            format!(
+                "external_id of the sym_integration {:?} is not known: {unknown}",
+                integration.name
+            ),
+        )
+    })
 }
 
 /// The AWS client of a `permission_context` integration (region from `settings.region`).
@@ -261,6 +276,7 @@ pub fn capabilities_for<'a>(
     integrations: impl IntoIterator<Item = &'a Integration>,
     secrets: Arc<dyn SecretResolver>,
     options: &IntegrationOptions,
+    where_to_allow: Option<String>,
 ) -> Capabilities {
     let mut caps = Capabilities::none();
     let mut granted = BTreeMap::new();
@@ -271,7 +287,7 @@ pub fn capabilities_for<'a>(
         let (bridge, users) = (options.bridge.clone(), options.users.clone());
         let taken = match ty {
             "pagerduty" => fill(&mut caps.pagerduty, integration, || {
-                let client = pagerduty_client(config, integration, secrets.clone(), options);
+                let client = pagerduty_client(config, integration, secrets.clone(), options)?;
                 Ok(Arc::new(pagerduty::PagerDutyCapability::new(
                     client, bridge, users,
                 )))
@@ -304,11 +320,10 @@ pub fn capabilities_for<'a>(
         secrets,
         options.bridge.clone(),
     )));
-    caps.http = Some(Arc::new(outbound::OutboundHttp::new(
-        allow,
-        options.outbound,
-        options.bridge.clone(),
-    )));
+    caps.http = Some(Arc::new(
+        outbound::OutboundHttp::new(allow, options.outbound, options.bridge.clone())
+            .with_where_to_allow(where_to_allow),
+    ));
     caps
 }
 
@@ -361,11 +376,13 @@ pub fn capabilities_for_flow(
     secrets: Arc<dyn SecretResolver>,
     options: &IntegrationOptions,
 ) -> Capabilities {
+    let where_to_allow = where_to_allow(flow);
     let mut caps = capabilities_for(
         config,
         flow.integrations.values().copied(),
         secrets.clone(),
         options,
+        where_to_allow.clone(),
     );
     let strategy_integration = flow
         .strategy
@@ -384,11 +401,39 @@ pub fn capabilities_for_flow(
             secrets,
             options.bridge.clone(),
         )));
-        caps.http = Some(Arc::new(outbound::OutboundHttp::new(
-            allow,
-            options.outbound,
-            options.bridge.clone(),
-        )));
+        caps.http = Some(Arc::new(
+            outbound::OutboundHttp::new(allow, options.outbound, options.bridge.clone())
+                .with_where_to_allow(where_to_allow),
+        ));
     }
     caps
+}
+
+/// Where a flow's allowed hosts are configured, for the message refusing a host: its
+/// environment and an integration to put `allowed_hosts` in, each with its `file:line`
+/// (`{host}` is filled in by the refusal).
+fn where_to_allow(flow: &ResolvedFlow<'_>) -> Option<String> {
+    let environment = flow.environment?;
+    let mut text = format!(
+        "the environment is {} ({})",
+        environment.meta.address, environment.meta.location
+    );
+    // The integration that already lists hosts, else a custom one, else the first.
+    let integration = flow
+        .integrations
+        .values()
+        .find(|i| i.settings.contains_key("allowed_hosts"))
+        .or_else(|| {
+            flow.integrations
+                .values()
+                .find(|i| i.integration_type == "custom")
+        })
+        .or_else(|| flow.integrations.values().next());
+    if let Some(integration) = integration {
+        text.push_str(&format!(
+            "; e.g. in {} ({}): settings = {{ allowed_hosts = \"{{host}}\" }}",
+            integration.meta.address, integration.meta.location
+        ));
+    }
+    Some(text)
 }

@@ -24,94 +24,7 @@ use url::Url;
 use crate::client::{redact_url, Bridge};
 use crate::error::{ErrorKind, IntegrationError, Service};
 
-/// One allowed host pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostPattern {
-    /// This host exactly (case-insensitive).
-    Exact(String),
-    /// Any subdomain of this domain (`*.example.com` → `example.com`).
-    Subdomains(String),
-}
-
-impl HostPattern {
-    /// Parses `api.example.com` or `*.example.com`; `None` for an empty or malformed one.
-    pub fn parse(text: &str) -> Option<HostPattern> {
-        let text = text.trim().trim_end_matches('.').to_ascii_lowercase();
-        if text.is_empty() || text.contains('/') || text.contains(':') && !text.starts_with('[') {
-            return None;
-        }
-        match text.strip_prefix("*.") {
-            Some(domain) if !domain.is_empty() && !domain.contains('*') => {
-                Some(HostPattern::Subdomains(domain.to_string()))
-            }
-            Some(_) => None,
-            None if text.contains('*') => None,
-            None => Some(HostPattern::Exact(text)),
-        }
-    }
-
-    /// Does `host` match?
-    pub fn matches(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        match self {
-            HostPattern::Exact(exact) => host == *exact,
-            HostPattern::Subdomains(domain) => {
-                host.len() > domain.len() + 1
-                    && host.ends_with(domain.as_str())
-                    && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
-            }
-        }
-    }
-}
-
-/// The hosts a flow may call.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AllowList {
-    patterns: Vec<HostPattern>,
-}
-
-impl AllowList {
-    /// An empty list: every host refused.
-    pub fn new() -> Self {
-        AllowList::default()
-    }
-
-    /// Adds every pattern of `text` (comma, space or newline separated); returns the ones
-    /// that could not be parsed.
-    pub fn extend_from_text(&mut self, text: &str) -> Vec<String> {
-        let mut bad = Vec::new();
-        for item in text
-            .split([',', ' ', '\n', '\t', ';'])
-            .filter(|s| !s.trim().is_empty())
-        {
-            match HostPattern::parse(item) {
-                Some(pattern) if !self.patterns.contains(&pattern) => self.patterns.push(pattern),
-                Some(_) => {}
-                None => bad.push(item.to_string()),
-            }
-        }
-        bad
-    }
-
-    /// A list from patterns such as `["api.example.com", "*.corp.example"]`.
-    pub fn from_patterns<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut list = AllowList::new();
-        for pattern in patterns {
-            list.extend_from_text(pattern);
-        }
-        list
-    }
-
-    /// Is `host` allowed?
-    pub fn allows(&self, host: &str) -> bool {
-        self.patterns.iter().any(|p| p.matches(host))
-    }
-
-    /// No pattern at all.
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
-    }
-}
+pub use symflow_config::hosts::{AllowList, HostPattern};
 
 /// Limits of outbound calls.
 #[derive(Debug, Clone, Copy)]
@@ -140,6 +53,9 @@ pub struct OutboundHttp {
     limits: OutboundLimits,
     http: reqwest::Client,
     bridge: Bridge,
+    /// Where the flow's allowed hosts are configured (environment and integrations with
+    /// their `file:line`), for the refusal message.
+    where_to_allow: Option<String>,
 }
 
 impl std::fmt::Debug for OutboundHttp {
@@ -166,7 +82,14 @@ impl OutboundHttp {
                 .build()
                 .expect("the HTTP client builds"),
             bridge,
+            where_to_allow: None,
         }
+    }
+
+    /// Names, in a refusal, where the flow's allowed hosts are configured.
+    pub fn with_where_to_allow(mut self, text: Option<String>) -> Self {
+        self.where_to_allow = text;
+        self
     }
 
     fn check(&self, url: &Url) -> Result<(), IntegrationError> {
@@ -192,8 +115,12 @@ impl OutboundHttp {
                 format!(
                     "this flow may not call {host}: it is not in the flow's allowed hosts. To allow it, add \
                      \"{host}\" (or a pattern like \"*.{}\") to the `allowed_hosts` setting of a \
-                     sym_integration in the flow's environment",
-                    host.split_once('.').map(|(_, d)| d).unwrap_or(host)
+                     sym_integration in the flow's environment{}",
+                    host.split_once('.').map(|(_, d)| d).unwrap_or(host),
+                    self.where_to_allow
+                        .as_deref()
+                        .map(|w| format!(": {}", w.replace("{host}", host)))
+                        .unwrap_or_default()
                 ),
             ));
         }

@@ -66,7 +66,7 @@ impl SecretRef {
 /// The id a flow uses for a secret: the `sym_secret`'s Terraform name.
 pub fn secret_id(link: &Link<Secret>) -> String {
     match link.address() {
-        Some(address) => address.name.clone(),
+        Some(address) => address.config_key(),
         None => link.to_string(),
     }
 }

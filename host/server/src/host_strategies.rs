@@ -154,6 +154,19 @@ fn target_spec(
             .iter()
             .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
             .collect(),
+        // `{"$unknown": "<reference>"}`: known only after terraform apply (see records.rs).
+        unknown: settings
+            .iter()
+            .filter_map(|(k, v)| {
+                let reference = v.get("$unknown")?.as_str()?;
+                Some((
+                    k.clone(),
+                    symflow_config::Unknown {
+                        reference: reference.to_string(),
+                    },
+                ))
+            })
+            .collect(),
     })
 }
 

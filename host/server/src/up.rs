@@ -60,6 +60,12 @@ pub struct UpArgs {
     /// Terraform variable overrides, `NAME=VALUE`.
     #[arg(long = "var", value_parser = LoadOptions::parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Terraform state for the values only `terraform apply` knows (module outputs, other
+    /// providers' attributes): a `terraform.tfstate` (or `terraform state pull` output), or a
+    /// file written by `terraform show -json` or `terraform output -json`. Default:
+    /// `terraform.tfstate` next to the .tf files, when there is one.
+    #[arg(long = "tf-state", value_name = "PATH", env = "SYMFLOW_TF_STATE")]
+    pub tf_state: Option<PathBuf>,
     /// Serve several tenants from one host, `TEAM_ID=DIR` once per Slack workspace (then DIR
     /// above is not used). Each has its own store, secrets, timers and limits; Slack
     /// credentials come from `SLACK_BOT_TOKEN_<TEAM_ID>` / `SLACK_SIGNING_SECRET_<TEAM_ID>`,
@@ -162,19 +168,43 @@ impl UpArgs {
     }
 }
 
-/// Loads the environment, printing its warnings.
-pub fn load_config(dir: &Path, vars: &[(String, String)]) -> anyhow::Result<Config> {
-    let loaded = load_dir(
-        dir,
-        &LoadOptions {
-            vars: vars.to_vec(),
-        },
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+/// Loads the environment, printing its warnings and where values from Terraform state came
+/// from.
+pub fn load_config(dir: &Path, opts: &LoadOptions) -> anyhow::Result<Config> {
+    let loaded = load_dir(dir, opts).map_err(|e| anyhow::anyhow!("{e}"))?;
     for warning in &loaded.diagnostics {
         eprintln!("{warning}");
     }
+    if let Some(state) = &loaded.config.state {
+        eprintln!(
+            "values known only after terraform apply come from {} ({}: {} resources, {} outputs)",
+            state.path.display(),
+            state.format,
+            state.resources,
+            state.outputs
+        );
+    }
     Ok(loaded.config)
+}
+
+impl UpArgs {
+    /// How to load the configuration directory given on the command line.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            vars: self.vars.clone(),
+            tf_state: self.tf_state.clone(),
+            env_vars: None,
+        }
+    }
+
+    /// How to load a tenant's directory (its own `terraform.tfstate`, if any).
+    pub fn tenant_load_options(&self) -> LoadOptions {
+        LoadOptions {
+            vars: self.vars.clone(),
+            tf_state: None,
+            env_vars: None,
+        }
+    }
 }
 
 /// Builds every flow, one line per flow (no progress bar).
@@ -207,7 +237,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     if !args.tenants.is_empty() {
         let mut tenants = Vec::new();
         for tenant in &args.tenants {
-            let config = load_config(&tenant.dir, &args.vars)?;
+            let config = load_config(&tenant.dir, &args.tenant_load_options())?;
             let paths = tenant.catalog_paths(&args);
             let built = {
                 let config = config.clone();
@@ -225,7 +255,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             .await;
         return Ok(());
     }
-    let config = load_config(&args.dir, &args.vars)?;
+    let config = load_config(&args.dir, &args.load_options())?;
     let paths = args.catalog_paths();
     let built = {
         let config = config.clone();

@@ -22,7 +22,7 @@ pub struct Tenant {
 }
 
 pub fn build_tenant(env_dir: &Path, out_dir: &Path, admins: &[String]) -> anyhow::Result<Tenant> {
-    let config = symflow_server::up::load_config(env_dir, &[])?;
+    let config = symflow_server::up::load_config(env_dir, &Default::default())?;
     let paths = CatalogPaths::under(out_dir);
     let built = symflow_server::up::build(&config, &paths)?;
     let (_sandbox, catalog) = symflow_server::up::load_flows(built, &paths)?;

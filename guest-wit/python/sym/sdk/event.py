@@ -148,7 +148,9 @@ class Event:
         step = self._latest_step(getattr(event_name, "value", event_name))
         if step is None:
             return None
-        return loads_or(step.context_json, {})
+        context = loads_or(step.context_json, {})
+        # A step that happened without a context has an empty one, never None.
+        return context if isinstance(context, dict) else {}
 
     def get_step_output(self, event_name) -> Optional[Any]:
         """The JSON output of the latest `event_name` step, or None."""

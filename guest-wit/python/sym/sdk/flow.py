@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional
 from wit_world.imports import types as wit
 
 from sym.sdk._internal.convert import loads_or
+from sym.sdk._internal.unknown import with_unknowns
 from sym.sdk.forms import PromptField
 from sym.sdk.integration import Integration
 from sym.sdk.resource import SymResource, maybe_srn
@@ -54,7 +55,7 @@ class Flow(SymResource):
             srn=record.srn,
             label=record.label,
             fields={f.name: PromptField._from_wit_declaration(f) for f in record.fields},
-            vars=loads_or(record.vars_json, {}),
+            vars=with_unknowns(loads_or(record.vars_json, {}), "event.flow.vars"),
             environment=Environment(
                 record.environment_name,
                 {i.key: Integration._from_wit(i) for i in record.integrations},
@@ -65,7 +66,7 @@ class Flow(SymResource):
     @classmethod
     def _from_summary(cls, record: "wit.FlowSummary") -> "Flow":
         """A flow as the flows filter (`get_flows`) sees it: name, SRN, label and vars."""
-        return cls(name=record.name, srn=record.srn, label=record.label, vars=loads_or(record.vars_json, {}))
+        return cls(name=record.name, srn=record.srn, label=record.label, vars=with_unknowns(loads_or(record.vars_json, {}), "flow.vars"))
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"

@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Optional
 from wit_world.imports import types as wit
 
 from sym.sdk._internal.convert import loads_or
+from sym.sdk._internal.unknown import with_unknowns
 from sym.sdk.integration import Integration
 from sym.sdk.resource import SymResource
 from sym.sdk.target import AccessTarget
@@ -40,7 +41,7 @@ class Strategy(SymResource):
             label=record.label,
             integration=Integration._from_wit(record.integration) if record.integration else None,
             targets=[AccessTarget._from_wit(t) for t in record.targets],
-            settings=loads_or(record.settings_json, {}),
+            settings=with_unknowns(loads_or(record.settings_json, {}), f"settings of the strategy {record.name!r}"),
         )
 
     def find_target(self, key: str) -> Optional[AccessTarget]:

@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional
 from wit_world.imports import types as wit
 
 from sym.sdk._internal.convert import loads_or
+from sym.sdk._internal.unknown import with_unknowns
 from sym.sdk.resource import SymResource, maybe_srn
 
 
@@ -37,7 +38,7 @@ class AccessTarget(SymResource):
             srn=record.srn,
             type=record.target_type,
             label=record.label,
-            settings=loads_or(record.settings_json, {}),
+            settings=with_unknowns(loads_or(record.settings_json, {}), f"settings of the target {record.name!r}"),
         )
 
     @classmethod

@@ -43,8 +43,10 @@ impl SsoStrategy {
             .or_else(|| {
                 integration
                     .external_id
-                    .starts_with("arn:aws:sso")
-                    .then(|| integration.external_id.clone())
+                    .as_ref()
+                    .ok()
+                    .filter(|id| id.starts_with("arn:aws:sso"))
+                    .cloned()
             })
             .ok_or_else(|| {
                 IntegrationError::config(Service::AwsSso, "the aws_sso strategy has no instance_arn")
@@ -172,11 +174,14 @@ pub(crate) struct IamStrategy {
 }
 
 impl IamStrategy {
-    pub fn new(integration: &Integration, options: &IntegrationOptions) -> Self {
-        IamStrategy {
+    pub fn new(
+        integration: &Integration,
+        options: &IntegrationOptions,
+    ) -> Result<Self, IntegrationError> {
+        Ok(IamStrategy {
             iam: Iam::new(crate::aws_client(integration, options)),
-            account: integration.external_id.clone(),
-        }
+            account: crate::external_id(integration, Service::AwsIam)?.to_owned(),
+        })
     }
 }
 

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
-use symflow_config::{Config, Integration, ResolvedStrategy, SettingValue, Settings, Target};
+use symflow_config::{
+    Config, Integration, ResolvedStrategy, SettingValue, Settings, Target, Unknown,
+};
 
 use crate::error::{IntegrationError, Service};
 use crate::secrets::SecretResolver;
@@ -37,6 +39,9 @@ pub struct TargetSpec {
     pub label: String,
     /// Text settings (`group_id`, `repo_name`, `permission_set_arn`, `account_id`, ...).
     pub settings: BTreeMap<String, String>,
+    /// Settings only known after `terraform apply` (from a module output or another
+    /// provider's resource the Terraform state did not give): using one is an error.
+    pub unknown: BTreeMap<String, Unknown>,
 }
 
 impl TargetSpec {
@@ -47,6 +52,7 @@ impl TargetSpec {
             target_type: target.target_type.clone(),
             label: target.label.clone().unwrap_or_else(|| target.name.clone()),
             settings: text_settings(&target.settings),
+            unknown: unknown_settings(&target.settings),
         }
     }
 
@@ -59,6 +65,19 @@ impl TargetSpec {
     }
 
     fn required(&self, service: Service, key: &str) -> Result<&str, IntegrationError> {
+        let unknown = self
+            .unknown
+            .get(key)
+            .or_else(|| self.unknown.get(symflow_config::WHOLE_MAP_KEY));
+        if let (None, Some(unknown)) = (self.setting(key), unknown) {
+            return Err(IntegrationError::config(
+                service,
+                format!(
+                    "settings.{key} of the sym_target {:?} is not known: {unknown}",
+                    self.name
+                ),
+            ));
+        }
         self.setting(key).ok_or_else(|| {
             IntegrationError::config(
                 service,
@@ -74,17 +93,46 @@ impl TargetSpec {
     }
 }
 
-/// The text values of a settings map.
+/// The text values of a settings map (values only known after `terraform apply` are left out:
+/// see [`unknown_settings`]).
 pub fn text_settings(settings: &Settings) -> BTreeMap<String, String> {
     settings
         .iter()
         .filter_map(|(k, v)| match v {
-            SettingValue::Text(text) | SettingValue::External(text) => {
-                Some((k.clone(), text.clone()))
-            }
+            SettingValue::Text(text) => Some((k.clone(), text.clone())),
             _ => None,
         })
         .collect()
+}
+
+/// The settings only known after `terraform apply`.
+pub fn unknown_settings(settings: &Settings) -> BTreeMap<String, Unknown> {
+    settings
+        .iter()
+        .filter_map(|(k, v)| match v {
+            SettingValue::Unknown(unknown) => Some((k.clone(), unknown.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Fails with the reason when any of `keys` of a strategy's or integration's settings is only
+/// known after `terraform apply`.
+pub fn require_known(
+    service: Service,
+    what: &str,
+    settings: &Settings,
+    keys: &[&str],
+) -> Result<(), IntegrationError> {
+    for key in keys {
+        if let Some(SettingValue::Unknown(unknown)) = symflow_config::setting(settings, key) {
+            return Err(IntegrationError::config(
+                service,
+                format!("settings.{key} of {what} is not known: {unknown}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One escalation or deescalation.
@@ -188,12 +236,20 @@ pub fn builtin_for(
             crate::github_client(config, needs(Service::GitHub)?, secrets, options)?,
             text_settings(settings).get("permission").cloned(),
         )),
-        "aws_sso" => Box::new(aws::SsoStrategy::new(
-            needs(Service::AwsSso)?,
-            &text_settings(settings),
-            options,
-        )?),
-        "aws_iam" => Box::new(aws::IamStrategy::new(needs(Service::AwsIam)?, options)),
+        "aws_sso" => {
+            require_known(
+                Service::AwsSso,
+                "the aws_sso strategy",
+                settings,
+                &["instance_arn", "identity_store_id"],
+            )?;
+            Box::new(aws::SsoStrategy::new(
+                needs(Service::AwsSso)?,
+                &text_settings(settings),
+                options,
+            )?)
+        }
+        "aws_iam" => Box::new(aws::IamStrategy::new(needs(Service::AwsIam)?, options)?),
         "aws_lambda" => Box::new(aws::LambdaStrategy::new(
             needs(Service::AwsLambda)?,
             options,

@@ -63,6 +63,12 @@ impl HttpStrategy {
         secrets: Arc<dyn SecretResolver>,
         options: &IntegrationOptions,
     ) -> Result<Self, IntegrationError> {
+        super::require_known(
+            Service::Webhook,
+            "the http strategy",
+            settings,
+            &["url", "escalate_url", "deescalate_url"],
+        )?;
         let text = super::text_settings(settings);
         let url_of = |key: &str| -> Result<Url, IntegrationError> {
             let value = text

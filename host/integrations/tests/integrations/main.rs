@@ -72,6 +72,7 @@ pub async fn world_with(overrides: &[(&str, Value)]) -> World {
                 "webhook_url".into(),
                 hook_url.join("/hook").unwrap().to_string(),
             )],
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("fixture does not load: {e:?}"));

@@ -31,7 +31,7 @@ struct RequestBody {
     flow_srn: Option<String>,
     #[serde(default)]
     flow_inputs: Option<Map<String, Value>>,
-    /// Available to hooks as `event.get_context("request")`.
+    /// Returned to hooks by `event.get_context("request")`; `{}` when absent or null.
     #[serde(default)]
     context: Option<Value>,
     user_email: Option<String>,

@@ -1,0 +1,7 @@
+variable "environment" {
+  type = string
+}
+
+variable "runtime_role_arns" {
+  type = list(string)
+}
