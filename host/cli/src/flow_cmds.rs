@@ -14,6 +14,7 @@ use symflow_flow_host::catalog::{self, BuildProgress, CatalogPaths};
 use symflow_flow_host::{records, FlowCatalog};
 use symflow_sandbox::recording::{stand_in_user, Recorder, Script};
 use symflow_sandbox::types::{self, Channel, Event, RunStep, UserRole};
+use symflow_integrations::strategies;
 use symflow_sandbox::{FlowInstance, HookStep, Sandbox, SandboxConfig, SandboxError};
 
 #[derive(Args)]
@@ -375,6 +376,14 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    if !loaded.defines("strategy") && matches!(step, HookStep::Escalate | HookStep::Deescalate) {
+        if let Some(strategy) = &resolved.strategy {
+            record(
+                &format!("strategy.{}", args.event),
+                describe_builtin_grant(strategy, &info, &event, step).map(|said| json!(said)),
+            );
+        }
+    }
     if !redirected && loaded.defines(&format!("after_{}", args.event)) {
         record(
             &format!("after_{}", args.event),
@@ -402,6 +411,62 @@ pub fn run_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What the flow's built-in strategy would do for this event (`okta`, `github`, `aws_*`,
+/// `http`), said without calling the service.
+fn describe_builtin_grant(
+    strategy: &symflow_config::ResolvedStrategy<'_>,
+    info: &types::FlowInfo,
+    event: &Event,
+    step: HookStep,
+) -> Result<String, SandboxError> {
+    let failed = |message: String| {
+        SandboxError::Flow(types::FlowError {
+            kind: types::ErrorKind::SymException,
+            error_code: Some("AccessStrategy:CONFIG".into()),
+            message,
+            hint: None,
+            traceback: String::new(),
+        })
+    };
+    let kind = strategy.strategy.strategy_type.as_str();
+    let fields: Value = serde_json::from_str(&event.fields_json).unwrap_or_default();
+    let target_id = fields["target_id"].as_str().unwrap_or_default();
+    let index = info
+        .strategy
+        .as_ref()
+        .and_then(|s| s.targets.iter().position(|t| t.id == target_id))
+        .ok_or_else(|| failed(format!("--field target_id={target_id:?} is not a target of this flow's strategy")))?;
+    let target = strategy.targets.get(index).ok_or_else(|| {
+        failed("the strategy's targets changed while running".to_string())
+    })?;
+    let mut target = strategies::TargetSpec::from_config(target);
+    // Field bindings: a prompt field of the same name fills the setting, as at request time.
+    for binding in &strategy.targets[index].field_bindings {
+        if let Some(value) = fields[binding.as_str()].as_str() {
+            target.settings.insert(binding.clone(), value.to_string());
+        }
+    }
+    let direction = if step == HookStep::Escalate {
+        strategies::plan::Direction::Escalate
+    } else {
+        strategies::plan::Direction::Deescalate
+    };
+    let integration_settings = strategy
+        .integration
+        .map(|i| strategies::text_settings(&i.settings))
+        .unwrap_or_default();
+    strategies::plan::describe(
+        kind,
+        &strategies::text_settings(&strategy.strategy.settings),
+        &integration_settings,
+        &target,
+        &event.user.email,
+        direction,
+    )
+    .map_err(|e| failed(e.to_string()))?
+    .ok_or_else(|| failed(symflow_config::strategy_types::unsupported_strategy_message(kind)))
 }
 
 fn transition_json(t: types::Transition) -> Value {

@@ -359,3 +359,59 @@ fn a_request_context_is_given_to_the_flow() {
     let run = runs_request(&dir, "approve-deploy", &["job=deploy-web"], &[], &[]);
     assert_eq!(run["on_request"], "continue", "{run}");
 }
+
+/// `symflow run --event escalate|deescalate` on a built-in strategy says what it would grant
+/// or remove, with the group id from the Terraform state, and calls no service.
+#[test]
+fn a_built_in_strategy_says_what_it_would_do() {
+    let dir = compat("terraform_state");
+    let state = dir.join("state/terraform.tfstate");
+    let run_event = |event: &str, extra: &[&str]| {
+        let cache = cache();
+        let mut args = vec![
+            "run",
+            "okta-access",
+            "--dir",
+            path(&dir),
+            "--data-dir",
+            path(&cache),
+            "--event",
+            event,
+            "--user",
+            "alice@acme.io",
+            "--field",
+            "reason=incident 7",
+            "--field",
+            "duration=1h",
+        ];
+        args.extend(extra);
+        symflow(&args, &[])
+    };
+    let out = run_event("escalate", &["--tf-state", path(&state), "--json"]);
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        run["strategy.escalate"],
+        "would add alice@acme.io to Okta group 00g-prodadmins (target prod-admins)",
+        "{run}"
+    );
+    // after_escalate ran too (its Slack message is recorded, not sent); nothing called Okta.
+    let calls = run["capability_calls"].as_array().unwrap();
+    assert!(calls.iter().any(|c| c["capability"] == "slack"), "{run}");
+    assert!(calls.iter().all(|c| c["capability"] != "okta"), "{run}");
+
+    let out = run_event("deescalate", &["--tf-state", path(&state)]);
+    let report = ok(out);
+    assert!(
+        report.contains("would remove alice@acme.io from Okta group 00g-prodadmins (target prod-admins)"),
+        "{report}"
+    );
+
+    // Without the state the group id is unknown: the run fails saying so, never a made-up id.
+    let out = run_event("escalate", &[]);
+    let report = text(&out);
+    assert!(!out.status.success(), "{report}");
+    assert!(report.contains("group_id"), "{report}");
+    assert!(report.contains("terraform apply"), "{report}");
+}

@@ -34,6 +34,7 @@ pub mod scaffold;
 pub mod secrets;
 pub mod slug;
 mod source;
+pub mod strategy_types;
 pub mod tf;
 
 use std::path::{Path, PathBuf};

@@ -19,6 +19,7 @@ use crate::eval::{EvaluatedAttribute, EvaluatedBlock, EvaluatedResource, Mode};
 use crate::model::*;
 use crate::paths::resolve_path;
 use crate::slug::name_problem;
+use crate::strategy_types;
 use crate::tf::providers::ProviderVersion;
 use crate::tf::value::Value;
 
@@ -1113,6 +1114,21 @@ impl Lowerer<'_> {
             reader.missing("targets", "[sym_target.<name>.id]");
         }
         let targets = reader.link_list("targets");
+        if let Some(kind) = strategy_type.as_deref() {
+            if !reader.is_unknown("type") && strategy_types::strategy_kind(kind).is_none() {
+                let location = reader.location_of("type");
+                reader.problems.push(
+                    Diagnostic::error(
+                        Some(location),
+                        strategy_types::unsupported_strategy_message(kind),
+                    )
+                    .with_fix(format!(
+                        "use a type symflow runs ({}), or write the grant yourself as `type = \"custom\"` with `implementation = \"${{path.module}}/custom_strategy.py\"` (a Python AccessStrategy calling the service)",
+                        strategy_types::supported_strategy_types()
+                    )),
+                );
+            }
+        }
         let implementation = self.strategy_implementation(reader);
         if strategy_type.as_deref() == Some("custom")
             && implementation.is_none()
@@ -1270,6 +1286,7 @@ impl Lowerer<'_> {
                 seen.insert(key, flow);
             }
         }
+        self.check_strategy_targets();
         // With no flow at all one warning says it; otherwise each unused environment.
         let environments = if self.config.flows.is_empty() {
             Vec::new()
@@ -1309,6 +1326,34 @@ impl Lowerer<'_> {
                 )
                 .with_fix("declare a sym_flow (symflow generate writes one), or point symflow at the directory that holds your flows"),
             );
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// Each target of a strategy symflow runs must be of a type that strategy grants.
+    fn check_strategy_targets(&mut self) {
+        for strategy in self.config.strategies.values() {
+            for link in &strategy.targets {
+                let Some(target) = self.config.get(link) else {
+                    continue;
+                };
+                if let Some(message) = strategy_types::unsupported_target_message(
+                    &strategy.strategy_type,
+                    &target.target_type,
+                ) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            Some(target.meta.location.clone()),
+                            format!(
+                                "{} is a target of {}, but {message}",
+                                target.meta.address, strategy.meta.address
+                            ),
+                        )
+                        .with_fix("give the target the type its strategy grants, or move it to a strategy of its kind"),
+                    );
+                }
+            }
         }
     }
 }

@@ -124,9 +124,7 @@ impl FlowRunner {
             .ok_or_else(|| {
                 FlowError::new(
                     ErrorKind::Sandbox,
-                    format!(
-                        "this symflow server cannot grant or remove access with a `{kind}` strategy: it runs `custom` strategies (a Python AccessStrategy) and, with its real integrations, okta, github, aws_sso, aws_iam, aws_lambda and http"
-                    ),
+                    symflow_config::strategy_types::unsupported_strategy_message(kind),
                 )
             })?;
         let output = host_strategies::run_blocking(

@@ -57,6 +57,8 @@ pub fn repo_root() -> PathBuf {
 
 /// Builds everything `spin up` loads.
 pub fn build(options: &SpinBuildOptions) -> anyhow::Result<SpinArtifacts> {
+    let config = symflow_server::up::load_config(&options.env_dir, &Default::default())?;
+    tenant::refuse_strategies_spin_cannot_run(&config)?;
     std::fs::create_dir_all(&options.out_dir)?;
     let wasm = wasm::build_components(&options.wasm_target_dir)?;
     let tenant = tenant::build_tenant(&options.env_dir, &options.out_dir, &options.admins)?;

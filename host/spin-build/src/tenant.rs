@@ -13,6 +13,10 @@ use symflow_flow_host::catalog::{self, CatalogPaths};
 use symflow_sandbox::types;
 use symflow_server::flows::Flows;
 
+/// The strategy types the Spin component carries out (`host/spin-wasm/caps`); a flow with any
+/// other is refused at build time rather than at its first approval.
+pub const SPIN_STRATEGY_TYPES: &[&str] = &["okta", "github", "custom"];
+
 pub struct Tenant {
     pub json: Value,
     /// The names of the flows the bundle carries.
@@ -113,4 +117,25 @@ fn integration(i: &types::Integration) -> Value {
 /// with Rust field and variant names), so the component reads this back as its own type.
 fn flow_info(info: &types::FlowInfo) -> Value {
     serde_json::to_value(info).expect("WIT records serialise")
+}
+
+/// Stops the build on a flow whose strategy the Spin component does not carry out, before
+/// anything is compiled.
+pub(crate) fn refuse_strategies_spin_cannot_run(config: &symflow_config::Config) -> anyhow::Result<()> {
+    for flow in config.flows.values() {
+        let resolved = config.resolve_flow(flow);
+        let Some(strategy) = resolved.strategy else {
+            continue;
+        };
+        let kind = strategy.strategy.strategy_type.as_str();
+        if !SPIN_STRATEGY_TYPES.contains(&kind) {
+            anyhow::bail!(
+                "flow {} ({}): the Spin app cannot grant or remove access with a `{kind}` strategy yet (it runs {}); an approved request would grant nothing, so the build stops. Serve this flow with `symflow up`, or give it one of those strategies",
+                flow.name,
+                strategy.strategy.meta.location,
+                SPIN_STRATEGY_TYPES.join(", ")
+            );
+        }
+    }
+    Ok(())
 }

@@ -207,6 +207,93 @@ fn spin_provides(import: &str) -> bool {
     })
 }
 
+/// An AWS IAM Identity Center flow as Sym users write it: the Spin component does not carry
+/// out `aws_sso`, so `spin build` must stop before anything is compiled, naming the flow.
+#[test]
+fn spin_build_refuses_a_strategy_the_component_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("impl.py"), "from sym.sdk.annotations import reducer\n").unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"resource "sym_environment" "this" {
+  name         = "main"
+  integrations = { slack_id = sym_integration.slack.id }
+}
+
+resource "sym_integration" "slack" {
+  type        = "slack"
+  name        = "main-slack"
+  external_id = "T0123ABCD"
+}
+
+resource "sym_integration" "sso_context" {
+  type        = "permission_context"
+  name        = "main-sso"
+  external_id = "123456789012"
+  settings = {
+    cloud       = "aws"
+    region      = "us-east-1"
+    role_arn    = "arn:aws:iam::123456789012:role/sym/SymSSO"
+  }
+}
+
+resource "sym_target" "prod_admin" {
+  type  = "aws_sso_permission_set"
+  name  = "prod-admin"
+  label = "Prod Admin"
+  settings = {
+    permission_set_arn = "arn:aws:sso:::permissionSet/ssoins-1234/ps-1234"
+    account_id         = "123456789012"
+  }
+}
+
+resource "sym_strategy" "sso" {
+  type           = "aws_sso"
+  name           = "main-sso"
+  integration_id = sym_integration.sso_context.id
+  targets        = [sym_target.prod_admin.id]
+  settings = {
+    instance_arn = "arn:aws:sso:::instance/ssoins-1234"
+  }
+}
+
+resource "sym_flow" "sso" {
+  name           = "aws_sso"
+  label          = "AWS SSO"
+  implementation = file("${path.module}/impl.py")
+  environment_id = sym_environment.this.id
+  params {
+    strategy_id = sym_strategy.sso.id
+    prompt_field {
+      name     = "reason"
+      type     = "string"
+      required = true
+    }
+  }
+}
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let err = symflow_spin_build::build(&SpinBuildOptions {
+        env_dir: dir.path().to_path_buf(),
+        out_dir: out.clone(),
+        wasm_target_dir: dir.path().join("wasm"),
+        admins: Vec::new(),
+    })
+    .err()
+    .expect("spin build refuses an aws_sso flow");
+    let message = format!("{err:#}");
+    assert!(
+        message.contains("flow aws_sso")
+            && message.contains("cannot grant or remove access with a `aws_sso` strategy")
+            && message.contains("okta, github, custom"),
+        "{message}"
+    );
+    assert!(message.contains("main.tf:"), "names the strategy's line: {message}");
+    assert!(!out.exists(), "nothing was built");
+}
+
 #[test]
 fn every_import_is_one_spin_provides() {
     let built = artifacts();

@@ -9,6 +9,7 @@
 
 mod aws;
 mod okta_github;
+pub mod plan;
 mod webhook;
 
 use std::collections::BTreeMap;

@@ -65,6 +65,33 @@ async fn a_flow_reads_only_the_secrets_it_was_given() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_strategy_type_the_loader_accepts_is_carried_out() {
+    // The loader refuses strategy types outside STRATEGY_KINDS; each type inside it must build
+    // here (or, for `custom`, run in the sandbox), or an approval would grant nothing.
+    let world = world().await;
+    for kind in symflow_config::strategy_types::STRATEGY_KINDS {
+        if kind.strategy_type == "custom" {
+            continue;
+        }
+        let (name, _) = world
+            .config
+            .strategies
+            .iter()
+            .find(|(_, s)| s.strategy_type == kind.strategy_type)
+            .unwrap_or_else(|| panic!("the fixture declares a {} strategy", kind.strategy_type));
+        let built = world.strategy(name);
+        assert_eq!(built.strategy_type(), kind.strategy_type);
+        // The fixture's targets are of the types the table says the strategy grants.
+        for link in &world.config.strategies[name].targets {
+            let target = world.config.get(link).unwrap();
+            if let Some(types) = kind.target_types {
+                assert!(types.contains(&target.target_type.as_str()), "{}", target.target_type);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_and_unknown_strategies_are_not_built_in() {
     let world = world().await;
     let settings = Default::default();
