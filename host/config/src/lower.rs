@@ -1287,6 +1287,7 @@ impl Lowerer<'_> {
             }
         }
         self.check_strategy_targets();
+        self.check_log_destination_keys();
         // With no flow at all one warning says it; otherwise each unused environment.
         let environments = if self.config.flows.is_empty() {
             Vec::new()
@@ -1315,7 +1316,9 @@ impl Lowerer<'_> {
                 );
             }
         }
-        if self.config.flows.is_empty() {
+        // A flow that failed to load has its own error; "no sym_flow" would only mislead.
+        let errors = self.diagnostics.iter().any(Diagnostic::is_error);
+        if self.config.flows.is_empty() && !errors {
             self.diagnostics.push(
                 Diagnostic::warning(
                     None,
@@ -1354,6 +1357,75 @@ impl Lowerer<'_> {
                     );
                 }
             }
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// A `segment` or `datadog` log destination sends with a key read from a `sym_secret`
+    /// that its `integration_id` integration names in its settings
+    /// ([`LogDestination::key_settings`]); without one it could never deliver.
+    fn check_log_destination_keys(&mut self) {
+        for destination in self.config.log_destinations.values() {
+            let ty = destination.destination_type.as_str();
+            let keys = LogDestination::key_settings(ty);
+            let Some(first_key) = keys.first() else {
+                continue;
+            };
+            let (service, what_key) = if ty == "segment" {
+                ("Segment", "the Segment source's write key")
+            } else {
+                ("Datadog", "a Datadog API key")
+            };
+            let example_settings =
+                format!("settings = {{ {first_key} = sym_secret.{ty}_key.id }}");
+            let Some(link) = &destination.integration else {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Some(destination.meta.location.clone()),
+                        format!(
+                            "{} (type {ty:?}) has no `integration_id`, so symflow has no {service} key to send audit events with",
+                            destination.meta.address
+                        ),
+                    )
+                    .with_fix(format!(
+                        "add `integration_id = sym_integration.{ty}.id`, a sym_integration of type \"{ty}\" with `{example_settings}` (a sym_secret holding {what_key})"
+                    )),
+                );
+                continue;
+            };
+            // A module output or an undeclared resource: reported (or unknown) elsewhere.
+            let Some(integration) = self.config.get(link) else {
+                continue;
+            };
+            let found = keys
+                .iter()
+                .find_map(|key| setting(&integration.settings, key).map(|value| (key, value)));
+            let problem = match found {
+                Some((_, SettingValue::Secret(_) | SettingValue::Unknown(_))) => continue,
+                Some((key, _)) => format!(
+                    "settings.{key} of {} is not a sym_secret id",
+                    integration.meta.address
+                ),
+                None => format!(
+                    "{} has no settings.{}",
+                    integration.meta.address,
+                    keys.join(" or settings.")
+                ),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Some(integration.meta.location.clone()),
+                    format!(
+                        "{problem}, so {} (type {ty:?}) has no {service} key to send audit events with",
+                        destination.meta.address
+                    ),
+                )
+                .with_fix(format!(
+                    "set `{example_settings}` on {}, a sym_secret holding {what_key}",
+                    integration.meta.address
+                )),
+            );
         }
     }
 }
@@ -1594,8 +1666,9 @@ const LOG_DESTINATION_TYPES: &[&str] = &[
 ];
 
 /// A log destination's `type` and the settings symflow needs to deliver to it: `http` needs
-/// an `http(s)://` `url`, `file` a `path`; Sym's cloud types are accepted with a warning that
-/// symflow does not stream to them.
+/// an `http(s)://` `url`, `file` a `path`, `kinesis_firehose` and `kinesis_data_stream` a
+/// `stream_name` (a value known only after apply will do). The key `segment` and `datadog`
+/// need lives in another resource (their integration): [`Lowerer::check_log_destination_keys`].
 fn check_log_destination(reader: &mut Reader, destination_type: &str, settings: &Settings) {
     let location = reader.location_of("type");
     if !LOG_DESTINATION_TYPES.contains(&destination_type) {
@@ -1653,15 +1726,32 @@ fn check_log_destination(reader: &mut Reader, destination_type: &str, settings: 
                 );
             }
         }
-        other => reader.problems.push(
-            Diagnostic::warning(
-                Some(location),
-                format!(
-                    "symflow does not stream to {other:?} log destinations; {} receives no events",
-                    reader.what
-                ),
-            )
-            .with_fix("use type \"http\" (settings.url) or \"file\" (settings.path) to receive audit events"),
-        ),
+        "kinesis_firehose" | "kinesis_data_stream" => {
+            let stream_name = setting(settings, "stream_name");
+            let given = match stream_name {
+                Some(SettingValue::Text(name)) => !name.trim().is_empty(),
+                Some(SettingValue::Unknown(_)) => true,
+                _ => false,
+            };
+            if !given {
+                let example = if destination_type == "kinesis_firehose" {
+                    "aws_kinesis_firehose_delivery_stream.sym.name"
+                } else {
+                    "aws_kinesis_stream.sym.name"
+                };
+                reader.problems.push(
+                    Diagnostic::error(
+                        Some(settings_location),
+                        format!(
+                            "{} of type {destination_type:?} has no `settings.stream_name`, so symflow does not know which stream to write audit events to",
+                            reader.what
+                        ),
+                    )
+                    .with_fix(format!("add `settings = {{ stream_name = {example} }}` (or the stream's name as a string)")),
+                );
+            }
+        }
+        // Segment and Datadog: their key is checked with their integration.
+        _ => {}
     }
 }

@@ -432,9 +432,10 @@ fn missing_implementation_file() {
         Severity::Error,
         "flow.tf",
         4,
-        "file(...) failed: cannot read",
+        "file(...) failed: no file exists at",
     );
     assert!(diagnostic.message.contains("nope.py"));
+    assert!(diagnostic.fix.unwrap().contains("${path.module}"));
     assert_eq!(case.error_count(), 1, "{}", render(&case.diagnostics()));
 }
 

@@ -862,11 +862,29 @@ fn func_call(call: &FuncCall, scope: &dyn Scope) -> EvalResult {
         render_template: &render,
     };
     functions::call(&name, args, &env).map_err(|message| {
-        EvalError::new(format!("{name}(...) failed: {message}")).with_fix(format!(
-            "check the arguments of {name}; Terraform's function reference documents each"
-        ))
+        let fix = if FILE_FUNCTIONS.contains(&name.as_str()) {
+            format!(
+                "check the path given to {name}: a relative path is taken from the directory you run symflow (and terraform) in, so write it as \"${{path.module}}/...\""
+            )
+        } else {
+            format!("check the arguments of {name}; Terraform's function reference documents each")
+        };
+        EvalError::new(format!("{name}(...) failed: {message}")).with_fix(fix)
     })
 }
+
+/// Functions that read a file: their failure is nearly always a wrong path.
+const FILE_FUNCTIONS: &[&str] = &[
+    "file",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
+    "filemd5",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "templatefile",
+];
 
 fn unknown_function(name: &str) -> EvalError {
     let close: Vec<&str> = functions::names()
