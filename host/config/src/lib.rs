@@ -29,6 +29,7 @@ pub mod hosts;
 mod lower;
 pub mod model;
 mod outbound_check;
+mod sdk_check;
 mod paths;
 pub mod scaffold;
 pub mod secrets;
@@ -215,6 +216,7 @@ fn load_with_diagnostics(
     );
     if mode == eval::Mode::Validate {
         diagnostics.extend(outbound_check::check(&config));
+        diagnostics.extend(sdk_check::check(&config));
     }
     config.modules = evaluation
         .modules

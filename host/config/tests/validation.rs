@@ -774,3 +774,21 @@ fn a_target_its_strategy_cannot_grant_is_refused() {
     );
     assert_eq!(case.error_count(), 1);
 }
+
+#[test]
+fn a_call_of_an_sdk_integration_symflow_does_not_carry_out_is_named_at_its_line() {
+    let case = Case::new(&flow("demo", ""));
+    std::fs::write(
+        case.root.join("impls/demo_impl.py"),
+        "from sym.sdk.annotations import hook\nfrom sym.sdk.integrations import jira\n\n\n@hook\ndef after_approve(event):\n    jira.create_issue(title=\"access\", project_key=\"OPS\")\n",
+    )
+    .unwrap();
+    let diagnostic = case.expect(
+        Severity::Warning,
+        "impls/demo_impl.py",
+        7,
+        "jira.create_issue is not carried out by symflow yet",
+    );
+    assert!(diagnostic.message.contains("JiraError (NOT_AVAILABLE)"), "{diagnostic}");
+    assert_eq!(case.error_count(), 0);
+}
