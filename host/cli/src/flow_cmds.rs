@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
-use symflow_config::{load_dir, Config, FieldType, LoadOptions};
+use symflow_config::{Config, FieldType, LoadOptions};
 use symflow_flow_host::catalog::{self, BuildProgress, CatalogPaths};
 use symflow_flow_host::{records, FlowCatalog};
 use symflow_sandbox::recording::{stand_in_user, Recorder, Script};

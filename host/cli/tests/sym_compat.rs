@@ -201,7 +201,7 @@ fn provider_2_paths_and_underscored_names() {
     builds(&dir, 2, &[], &[]);
     let run = runs_request(&dir, "approval", &["resource=db", "reason=debug"], &[], &[]);
     assert_eq!(
-        run["get_approvers"]["destinations"][0]["allow_self"], true,
+        run["get_approvers"]["notifications"][0]["destinations"][0]["allow_self"], true,
         "{run}"
     );
     let run = runs_request(
