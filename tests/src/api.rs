@@ -146,21 +146,9 @@ impl Harness {
 /// `log_destination_ids`: `http` to `url` and `file` to `file`. Loaded from a copy of
 /// `tests/envs/e2e` with the two resources added, so it is what a user would write.
 pub fn config_with_log_destinations(url: &str, file: &Path) -> (tempfile::TempDir, Config) {
-    let source = crate::env_dir("e2e");
-    let copy = tempfile::tempdir().expect("a temporary directory");
-    copy_dir(&source, copy.path());
-    let environment = copy.path().join("environment.tf");
-    let text = std::fs::read_to_string(&environment).expect("environment.tf");
-    let patched = text.replacen(
-        "  name            = \"e2e\"\n",
-        "  name            = \"e2e\"\n  log_destination_ids = [sym_log_destination.receiver.id, sym_log_destination.jsonl.id]\n",
-        1,
-    );
-    assert_ne!(patched, text, "environment.tf has the expected name line");
-    std::fs::write(&environment, patched).expect("environment.tf written");
-    std::fs::write(
-        copy.path().join("log_destinations.tf"),
-        format!(
+    config_with_log_destination_resources(
+        &["receiver", "jsonl"],
+        &format!(
             r#"resource "sym_log_destination" "receiver" {{
   type     = "http"
   settings = {{ url = "{url}" }}
@@ -174,7 +162,37 @@ resource "sym_log_destination" "jsonl" {{
             file.display()
         ),
     )
-    .expect("log_destinations.tf written");
+}
+
+/// The `e2e` environment's configuration with the `sym_log_destination`s `names` in its
+/// environment's `log_destination_ids`, declared (with whatever else they need) by
+/// `resources`, which is written to `log_destinations.tf` of a copy of `tests/envs/e2e`.
+/// The configuration must load without a warning.
+pub fn config_with_log_destination_resources(
+    names: &[&str],
+    resources: &str,
+) -> (tempfile::TempDir, Config) {
+    let source = crate::env_dir("e2e");
+    let copy = tempfile::tempdir().expect("a temporary directory");
+    copy_dir(&source, copy.path());
+    let environment = copy.path().join("environment.tf");
+    let text = std::fs::read_to_string(&environment).expect("environment.tf");
+    let ids: Vec<String> = names
+        .iter()
+        .map(|name| format!("sym_log_destination.{name}.id"))
+        .collect();
+    let patched = text.replacen(
+        "  name            = \"e2e\"\n",
+        &format!(
+            "  name            = \"e2e\"\n  log_destination_ids = [{}]\n",
+            ids.join(", ")
+        ),
+        1,
+    );
+    assert_ne!(patched, text, "environment.tf has the expected name line");
+    std::fs::write(&environment, patched).expect("environment.tf written");
+    std::fs::write(copy.path().join("log_destinations.tf"), resources)
+        .expect("log_destinations.tf written");
     let loaded = symflow_config::load_dir(copy.path(), &Default::default())
         .unwrap_or_else(|e| panic!("the configuration with log destinations loads:\n{e}"));
     assert!(

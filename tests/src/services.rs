@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{json, Value};
 use symflow_config::secrets::LocalSecretStore;
 use symflow_config::Config;
+use symflow_integrations::aws::AwsCredentials;
 use symflow_integrations::{secret_sources, Endpoints, IntegrationOptions};
 use symflow_server::{IntegrationProvider, ServiceIntegrations};
 pub use symflow_service_fakes as fakes;
@@ -52,6 +53,7 @@ impl FakeServices {
                 (PAGERDUTY_SECRET.into(), json!(fakes::PD_TOKEN)),
                 (OKTA_SECRET.into(), json!(fakes::OKTA_TOKEN)),
             ],
+            ..ServiceSetup::default()
         }
     }
 
@@ -82,6 +84,8 @@ impl FakeServices {
 pub struct ServiceSetup {
     pub endpoints: Endpoints,
     pub secrets: Vec<(String, Value)>,
+    /// AWS credentials (none by default: AWS calls fail saying so).
+    pub aws_credentials: Option<AwsCredentials>,
 }
 
 impl ServiceSetup {
@@ -89,7 +93,7 @@ impl ServiceSetup {
     pub fn provider(&self, config: &Config) -> Arc<dyn IntegrationProvider> {
         let mut options = IntegrationOptions::new(tokio::runtime::Handle::current());
         options.endpoints = self.endpoints.clone();
-        options.aws_credentials = None;
+        options.aws_credentials = self.aws_credentials.clone();
         let values = self.secrets.iter().cloned().collect();
         let local = LocalSecretStore::from_values(HashMap::new(), values);
         let secrets = secret_sources(Some(local), &options);

@@ -1713,18 +1713,16 @@ fn check_log_destination(reader: &mut Reader, destination_type: &str, settings: 
                 .with_fix("add `settings = { url = \"https://logs.example.com/sym\" }`"),
             ),
         },
-        "file" => {
-            if text("path").is_none() {
-                reader.problems.push(
-                    Diagnostic::error(
-                        Some(settings_location),
-                        format!("{} of type \"file\" has no `settings.path`", reader.what),
-                    )
-                    .with_fix(
-                        "add `settings = { path = \"audit/events.jsonl\" }` (relative to this directory)",
-                    ),
-                );
-            }
+        "file" if text("path").is_none() => {
+            reader.problems.push(
+                Diagnostic::error(
+                    Some(settings_location),
+                    format!("{} of type \"file\" has no `settings.path`", reader.what),
+                )
+                .with_fix(
+                    "add `settings = { path = \"audit/events.jsonl\" }` (relative to this directory)",
+                ),
+            );
         }
         "kinesis_firehose" | "kinesis_data_stream" => {
             let stream_name = setting(settings, "stream_name");
@@ -1751,7 +1749,7 @@ fn check_log_destination(reader: &mut Reader, destination_type: &str, settings: 
                 );
             }
         }
-        // Segment and Datadog: their key is checked with their integration.
+        // A file with a path; Segment and Datadog, whose key is checked with their integration.
         _ => {}
     }
 }

@@ -756,12 +756,26 @@ pub struct Runtime {
 pub struct LogDestination {
     /// Address and location.
     pub meta: ResourceMeta,
-    /// `type`: `kinesis_firehose`, `kinesis_data_stream`, `segment`, `http`, `datadog`.
+    /// `type`: `kinesis_firehose`, `kinesis_data_stream`, `segment`, `http`, `datadog`, `file`.
     pub destination_type: String,
     /// `integration_id`.
     pub integration: Option<Link<Integration>>,
     /// `settings`.
     pub settings: Settings,
+}
+
+impl LogDestination {
+    /// The settings of a destination's `integration_id` integration that may name the
+    /// `sym_secret` holding the service's key, in the order they are looked at: Segment's
+    /// write key (`api_token_secret` as Sym's provider documents it, or `write_key_secret`),
+    /// Datadog's API key (`api_key_secret`). Empty for types that need no key.
+    pub fn key_settings(destination_type: &str) -> &'static [&'static str] {
+        match destination_type {
+            "segment" => &["api_token_secret", "write_key_secret"],
+            "datadog" => &["api_key_secret"],
+            _ => &[],
+        }
+    }
 }
 
 /// `sym_flows_filter`: decides which flows a user sees.

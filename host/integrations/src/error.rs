@@ -28,6 +28,11 @@ pub enum Service {
     AwsIam,
     /// AWS Secrets Manager (`AWSError`).
     AwsSecretsManager,
+    /// AWS Kinesis Firehose, where `kinesis_firehose` log destinations write (`AWSError`).
+    AwsFirehose,
+    /// AWS Kinesis Data Streams, where `kinesis_data_stream` log destinations write
+    /// (`AWSError`).
+    AwsKinesis,
     /// A flow's outbound HTTP through `requests` (`HTTPError`).
     Http,
     /// The `http` strategy's webhooks (`HTTPError`).
@@ -46,7 +51,7 @@ impl Service {
             Service::AwsLambda => "AWSLambda",
             Service::AwsSso => "AWSSSO",
             Service::AwsIam => "AWSIAM",
-            Service::AwsSecretsManager => "AWS",
+            Service::AwsSecretsManager | Service::AwsFirehose | Service::AwsKinesis => "AWS",
             Service::Http | Service::Webhook => "HTTP",
             Service::Secrets => "SymIntegration",
         }
@@ -61,7 +66,9 @@ impl Service {
             Service::AwsLambda => "AWSLambdaError",
             Service::AwsSso => "AWSSSOError",
             Service::AwsIam => "AWSIAMError",
-            Service::AwsSecretsManager => "AWSError",
+            Service::AwsSecretsManager | Service::AwsFirehose | Service::AwsKinesis => {
+                "AWSError"
+            }
             Service::Http | Service::Webhook => "HTTPError",
             Service::Secrets => "SymIntegrationError",
         }
@@ -77,6 +84,8 @@ impl Service {
             Service::AwsSso => "aws-sso",
             Service::AwsIam => "aws-iam",
             Service::AwsSecretsManager | Service::Secrets => "secrets",
+            // No flow calls these: they carry the server's log destinations.
+            Service::AwsFirehose | Service::AwsKinesis => "log-destination",
             Service::Http | Service::Webhook => "http",
         }
     }
@@ -91,6 +100,8 @@ impl Service {
             Service::AwsSso => "AWS IAM Identity Center",
             Service::AwsIam => "AWS IAM",
             Service::AwsSecretsManager => "AWS Secrets Manager",
+            Service::AwsFirehose => "AWS Kinesis Firehose",
+            Service::AwsKinesis => "AWS Kinesis Data Streams",
             Service::Http => "outbound HTTP",
             Service::Webhook => "HTTP strategy webhook",
             Service::Secrets => "secrets",

@@ -2,7 +2,8 @@
 //! sandbox through its capability traits, and the built-in access strategies the host runs.
 //!
 //! One module per service, in the style of Spin's `factor-*` crates: [`pagerduty`],
-//! [`okta`], [`github`], [`aws`] (Lambda, IAM Identity Center, IAM, Secrets Manager),
+//! [`okta`], [`github`], [`aws`] (Lambda, IAM Identity Center, IAM, Secrets Manager, and
+//! the Kinesis streams log destinations write to),
 //! [`outbound`] (a flow's `requests` calls) and [`secrets`]. [`strategies`] holds the
 //! built-in strategies on top of them.
 //!
@@ -76,6 +77,10 @@ pub struct Endpoints {
     pub github: Option<Url>,
     /// Instead of every `https://<service>.<region>.amazonaws.com`.
     pub aws: Option<Url>,
+    /// Instead of `https://api.segment.io` (Segment log destinations).
+    pub segment: Option<Url>,
+    /// Instead of `https://http-intake.logs.datadoghq.com` (Datadog log destinations).
+    pub datadog: Option<Url>,
 }
 
 /// How the host builds integrations.

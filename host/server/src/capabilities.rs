@@ -92,6 +92,13 @@ pub trait IntegrationProvider: Send + Sync {
     ) -> Result<Option<Box<dyn BuiltinStrategy>>, IntegrationError> {
         Ok(None)
     }
+
+    /// The endpoints, credentials and secrets of the real services, for the log destinations
+    /// that write to them (Kinesis, Segment, Datadog); `None` when this provider has no real
+    /// services (the stand-ins), in which case the server reads them from its environment.
+    fn service_access(&self) -> Option<crate::integrations::ServiceAccess> {
+        None
+    }
 }
 
 /// Scripted answers for the stand-ins, read from a JSON file (`symflow up

@@ -9,8 +9,11 @@
 //! lists what is missing so `symflow up` can say so at start-up.
 //!
 //! Base URLs can be replaced per service ([`endpoints_from_env`]) to point symflow at a
-//! sandbox tenant, a proxy or a local fake.
+//! sandbox tenant, a proxy or a local fake. The log destinations that write to a service
+//! (Kinesis, Segment, Datadog) use the same endpoints, AWS credentials and secret sources
+//! ([`ServiceAccess`]).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use symflow_config::{Config, Integration, SettingValue};
@@ -29,7 +32,7 @@ use crate::capabilities::IntegrationProvider;
 use crate::flows::RuntimeFlow;
 
 /// The environment variables that replace a service's public base URL.
-pub const ENDPOINT_VARIABLES: [(&str, &str); 4] = [
+pub const ENDPOINT_VARIABLES: [(&str, &str); 6] = [
     ("SYMFLOW_PAGERDUTY_API_URL", "https://api.pagerduty.com"),
     ("SYMFLOW_OKTA_BASE_URL", "https://<okta domain>"),
     ("SYMFLOW_GITHUB_API_URL", "https://api.github.com"),
@@ -37,12 +40,16 @@ pub const ENDPOINT_VARIABLES: [(&str, &str); 4] = [
         "SYMFLOW_AWS_ENDPOINT_URL",
         "https://<service>.<region>.amazonaws.com",
     ),
+    ("SYMFLOW_SEGMENT_API_URL", "https://api.segment.io"),
+    (
+        "SYMFLOW_DATADOG_API_URL",
+        "https://http-intake.logs.datadoghq.com",
+    ),
 ];
 
-/// Base URL overrides from `SYMFLOW_PAGERDUTY_API_URL`, `SYMFLOW_OKTA_BASE_URL`,
-/// `SYMFLOW_GITHUB_API_URL` and `SYMFLOW_AWS_ENDPOINT_URL` (read through `lookup`, the
-/// process environment in `symflow up`). A value that is not an http(s) URL is an error
-/// naming the variable.
+/// Base URL overrides from the [`ENDPOINT_VARIABLES`] (`SYMFLOW_PAGERDUTY_API_URL`, ...,
+/// read through `lookup`, the process environment in `symflow up`). A value that is not an
+/// http(s) URL is an error naming the variable.
 pub fn endpoints_from_env(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Endpoints> {
     let url = |name: &str| -> anyhow::Result<Option<Url>> {
         let Some(text) = lookup(name).filter(|v| !v.trim().is_empty()) else {
@@ -61,7 +68,33 @@ pub fn endpoints_from_env(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Re
         okta: url(ENDPOINT_VARIABLES[1].0)?,
         github: url(ENDPOINT_VARIABLES[2].0)?,
         aws: url(ENDPOINT_VARIABLES[3].0)?,
+        segment: url(ENDPOINT_VARIABLES[4].0)?,
+        datadog: url(ENDPOINT_VARIABLES[5].0)?,
     })
+}
+
+/// What the server reaches services with outside a flow (log destinations): the same
+/// endpoints, limits and AWS credentials the flows' integrations use, and the same secret
+/// sources.
+#[derive(Clone)]
+pub struct ServiceAccess {
+    pub options: IntegrationOptions,
+    pub secrets: Arc<dyn SecretResolver>,
+}
+
+impl ServiceAccess {
+    /// What `symflow up` builds for its integrations: endpoints from the
+    /// [`ENDPOINT_VARIABLES`], AWS credentials and region from the process environment,
+    /// secrets from `SYMFLOW_SECRET_*`, `secrets.local.json` in `dir`, then AWS Secrets Manager.
+    /// For servers whose flows use stand-ins instead of the real integrations.
+    pub fn from_env(dir: &Path) -> anyhow::Result<ServiceAccess> {
+        let mut options = IntegrationOptions::new(tokio::runtime::Handle::current());
+        options.endpoints = endpoints_from_env(|name| std::env::var(name).ok())?;
+        let local = symflow_config::secrets::LocalSecretStore::open(dir, None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let secrets = Arc::new(symflow_integrations::secret_sources(Some(local), &options));
+        Ok(ServiceAccess { options, secrets })
+    }
 }
 
 /// [`IntegrationProvider`] over the real service clients.
@@ -159,6 +192,13 @@ impl IntegrationProvider for ServiceIntegrations {
         };
         strategies::builtin(&self.config, strategy, self.secrets.clone(), &self.options)
     }
+
+    fn service_access(&self) -> Option<ServiceAccess> {
+        Some(ServiceAccess {
+            options: self.options.clone(),
+            secrets: self.secrets.clone(),
+        })
+    }
 }
 
 /// The credential settings each integration type reads its API token from.
@@ -239,6 +279,20 @@ mod tests {
         );
         assert!(endpoints.pagerduty.is_none(), "blank means unset");
         assert!(endpoints.github.is_none() && endpoints.aws.is_none());
+        let endpoints = endpoints_from_env(|name| match name {
+            "SYMFLOW_SEGMENT_API_URL" => Some("http://127.0.0.1:9002".into()),
+            "SYMFLOW_DATADOG_API_URL" => Some("http://127.0.0.1:9003".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            endpoints.segment.as_ref().map(Url::as_str),
+            Some("http://127.0.0.1:9002/")
+        );
+        assert_eq!(
+            endpoints.datadog.as_ref().map(Url::as_str),
+            Some("http://127.0.0.1:9003/")
+        );
     }
 
     #[test]

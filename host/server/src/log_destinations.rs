@@ -6,15 +6,33 @@
 //! delivers each one, and only then moves the cursor, in a transaction of its own. So nothing
 //! is lost on a restart or a crash (the loop starts again from the cursor), and an event may
 //! arrive twice if the process stopped between delivering it and moving the cursor: each
-//! event carries its `id` (also sent as the `Idempotency-Key` header) for the receiver to
-//! drop repeats. A destination that fails is retried with exponential back-off (up to a
-//! minute between attempts) until it takes the event; later events wait behind it, so the
-//! order holds.
+//! event carries its `id` (also sent as the `Idempotency-Key` header, Segment's `messageId`)
+//! for the receiver to drop repeats. A destination that fails is retried with exponential
+//! back-off (up to a minute between attempts) until it takes the event; later events wait
+//! behind it, so the order holds.
 //!
-//! Types: `http` (settings `url`: each event `POST`ed as JSON; any 2xx is taken) and `file`
-//! (settings `path`, relative to the environment directory: one JSON object per line, synced
-//! to disk before the cursor moves). Sym's other types (Kinesis, Segment, Datadog) are
-//! accepted by the configuration with a warning and receive nothing.
+//! Types:
+//! - `http` (settings `url`): each event `POST`ed as JSON; any 2xx is taken.
+//! - `file` (settings `path`, relative to the environment directory): one JSON object per
+//!   line, synced to disk before the cursor moves.
+//! - `kinesis_firehose` and `kinesis_data_stream` (settings `stream_name`; the region from
+//!   `settings.region` of the `integration_id` integration, else `AWS_REGION`): one record per
+//!   event, see [`kinesis`].
+//! - `segment`: one Tracking API `track` call per event, with the write key of the
+//!   `sym_secret` its integration names, see [`segment`].
+//! - `datadog`: one Logs intake entry per event, with the API key of the `sym_secret` its
+//!   integration names, see [`datadog`].
+//!
+//! The cloud types reach their services with what the flows' integrations use
+//! ([`ServiceAccess`]: `SYMFLOW_AWS_ENDPOINT_URL`, `SYMFLOW_SEGMENT_API_URL`,
+//! `SYMFLOW_DATADOG_API_URL`, AWS credentials from the environment, the same secret sources).
+//! A destination whose settings are only known after `terraform apply` is not started (the
+//! server says why); its cursor waits, so it receives every event once it can be started.
+
+pub mod datadog;
+pub mod kinesis;
+pub mod secret_key;
+pub mod segment;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -23,12 +41,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use symflow_config::Config;
+use symflow_config::{setting, Config, LogDestination, SettingValue};
+use symflow_integrations::SecretRef;
 use symflow_store::EventRecord;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::app::App;
+use crate::integrations::ServiceAccess;
+use kinesis::{KinesisWriter, StreamKind};
+use secret_key::{KeyRef, SecretKey};
 
 /// How often a destination that is up to date looks for new events.
 const POLL: Duration = Duration::from_millis(250);
@@ -39,11 +61,35 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest wait between two attempts at one event.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
-/// Where a destination writes.
+/// Where a destination writes, as its configuration says.
 #[derive(Debug, Clone)]
 pub enum Sink {
-    Http { url: String },
-    File { path: PathBuf },
+    Http {
+        url: String,
+    },
+    File {
+        path: PathBuf,
+    },
+    /// `kinesis_firehose` or `kinesis_data_stream`.
+    Kinesis {
+        kind: StreamKind,
+        stream_name: String,
+        /// `settings.region` of the destination's integration.
+        region: Option<String>,
+    },
+    Segment {
+        write_key: KeyRef,
+    },
+    Datadog {
+        api_key: KeyRef,
+    },
+}
+
+impl Sink {
+    /// Whether it writes to a service reached through [`ServiceAccess`].
+    fn needs_services(&self) -> bool {
+        !matches!(self, Sink::Http { .. } | Sink::File { .. })
+    }
 }
 
 /// A destination the server streams to.
@@ -56,8 +102,9 @@ pub struct Destination {
     pub flow_srns: Vec<String>,
 }
 
-/// The destinations symflow can deliver to, with the flows whose environment lists each.
-/// Types symflow does not deliver to are left out (the configuration warned about them).
+/// The destinations symflow can deliver to now, with the flows whose environment lists
+/// each. A destination it cannot deliver to (a setting missing, which the configuration
+/// reported, or known only after apply) is left out and the reason logged.
 pub fn destinations(
     config: &Config,
     flow_srn: impl Fn(&str) -> Option<String>,
@@ -81,41 +128,160 @@ pub fn destinations(
     }
     let mut out = Vec::new();
     for (name, destination) in &config.log_destinations {
-        let setting = |key: &str| {
-            destination
-                .settings
-                .get(key)
-                .and_then(|v| v.as_text())
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let sink = match destination.destination_type.as_str() {
-            "http" => match setting("url") {
-                Some(url) => Sink::Http { url },
-                None => continue,
-            },
-            "file" => match setting("path") {
-                Some(path) => Sink::File {
-                    path: config.root.join(path),
-                },
-                None => continue,
-            },
-            _ => continue,
+        let key = format!("sym_log_destination.{name}");
+        let sink = match sink_of(config, destination) {
+            Ok(sink) => sink,
+            Err(why) => {
+                tracing::error!(
+                    destination = %key,
+                    "{key} ({}) receives no events for now: {why}. Its cursor waits, so it gets every event once this is fixed and symflow restarted.",
+                    destination.meta.location
+                );
+                continue;
+            }
         };
         let flow_srns = flows_of.get(name).cloned().unwrap_or_default();
         if flow_srns.is_empty() {
             tracing::warn!(
-                "sym_log_destination.{name} is in no environment's log_destination_ids, so it receives no events"
+                "{key} is in no environment's log_destination_ids, so it receives no events"
             );
         }
         out.push(Destination {
-            key: format!("sym_log_destination.{name}"),
+            key,
             sink,
             flow_srns,
         });
     }
     out
+}
+
+/// What a destination's settings (and its integration's) say to write to, or why symflow
+/// cannot write to it.
+fn sink_of(config: &Config, destination: &LogDestination) -> Result<Sink, String> {
+    let text = |key: &str| -> Result<String, String> {
+        match setting(&destination.settings, key) {
+            Some(SettingValue::Text(value)) if !value.trim().is_empty() => {
+                Ok(value.trim().to_string())
+            }
+            Some(SettingValue::Unknown(unknown)) => Err(format!(
+                "settings.{key} is {unknown}; give symflow the Terraform state (--tf-state)"
+            )),
+            _ => Err(format!("it has no settings.{key}")),
+        }
+    };
+    let integration = destination
+        .integration
+        .as_ref()
+        .and_then(|link| config.get(link));
+    let ty = destination.destination_type.as_str();
+    Ok(match ty {
+        "http" => Sink::Http { url: text("url")? },
+        "file" => Sink::File {
+            path: config.root.join(text("path")?),
+        },
+        "kinesis_firehose" | "kinesis_data_stream" => Sink::Kinesis {
+            kind: if ty == "kinesis_firehose" {
+                StreamKind::Firehose
+            } else {
+                StreamKind::DataStream
+            },
+            stream_name: text("stream_name")?,
+            region: integration
+                .and_then(|i| i.settings.get("region"))
+                .and_then(SettingValue::as_text)
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string),
+        },
+        "segment" | "datadog" => {
+            let integration = integration.ok_or_else(|| {
+                format!("its integration_id names no declared sym_integration holding the {ty} key")
+            })?;
+            let keys = LogDestination::key_settings(ty);
+            let (key_setting, value) = keys
+                .iter()
+                .find_map(|key| setting(&integration.settings, key).map(|v| (*key, v)))
+                .ok_or_else(|| {
+                    format!(
+                        "{} has no settings.{}",
+                        integration.meta.address,
+                        keys.join(" or settings.")
+                    )
+                })?;
+            let secret = match value {
+                SettingValue::Secret(link) => SecretRef::from_link(config, link),
+                SettingValue::Unknown(unknown) => {
+                    return Err(format!(
+                        "settings.{key_setting} of {} is {unknown}; give symflow the Terraform state (--tf-state)",
+                        integration.meta.address
+                    ))
+                }
+                _ => {
+                    return Err(format!(
+                        "settings.{key_setting} of {} is not a sym_secret id",
+                        integration.meta.address
+                    ))
+                }
+            };
+            let key = KeyRef {
+                secret,
+                named_by: format!("settings.{key_setting} of {}", integration.meta.address),
+            };
+            if ty == "segment" {
+                Sink::Segment { write_key: key }
+            } else {
+                Sink::Datadog { api_key: key }
+            }
+        }
+        other => return Err(format!("symflow has no log destination type {other:?}")),
+    })
+}
+
+/// A sink with what it writes with: its client, its key.
+enum SinkWriter {
+    Http {
+        client: reqwest::Client,
+        url: String,
+    },
+    File {
+        path: PathBuf,
+    },
+    Kinesis(KinesisWriter),
+    Segment(segment::SegmentWriter),
+    Datadog(datadog::DatadogWriter),
+}
+
+impl SinkWriter {
+    fn new(sink: &Sink, client: &reqwest::Client, access: Option<&ServiceAccess>) -> SinkWriter {
+        let services = || access.expect("service access is built for sinks that need it");
+        match sink {
+            Sink::Http { url } => SinkWriter::Http {
+                client: client.clone(),
+                url: url.clone(),
+            },
+            Sink::File { path } => SinkWriter::File { path: path.clone() },
+            Sink::Kinesis {
+                kind,
+                stream_name,
+                region,
+            } => SinkWriter::Kinesis(KinesisWriter::new(
+                *kind,
+                stream_name,
+                region.as_deref(),
+                &services().options,
+            )),
+            Sink::Segment { write_key } => SinkWriter::Segment(segment::SegmentWriter::new(
+                client.clone(),
+                services().options.endpoints.segment.clone(),
+                SecretKey::new(write_key.clone(), services().secrets.clone()),
+            )),
+            Sink::Datadog { api_key } => SinkWriter::Datadog(datadog::DatadogWriter::new(
+                client.clone(),
+                services().options.endpoints.datadog.clone(),
+                SecretKey::new(api_key.clone(), services().secrets.clone()),
+            )),
+        }
+    }
 }
 
 /// Starts one streaming loop per destination of `config`.
@@ -135,14 +301,18 @@ pub fn spawn(
         .timeout(HTTP_TIMEOUT)
         .user_agent(concat!("symflow/", env!("CARGO_PKG_VERSION")))
         .build()?;
+    let access = if list.iter().any(|d| d.sink.needs_services()) {
+        match app.runner.capabilities.integrations.service_access() {
+            Some(access) => Some(access),
+            None => Some(ServiceAccess::from_env(&config.root)?),
+        }
+    } else {
+        None
+    };
     for destination in list {
         tracing::info!(destination = %destination.key, "streaming audit events to {:?}", destination.sink);
-        tasks.spawn(stream(
-            app.clone(),
-            destination,
-            client.clone(),
-            stopped.clone(),
-        ));
+        let writer = SinkWriter::new(&destination.sink, &client, access.as_ref());
+        tasks.spawn(stream(app.clone(), destination, writer, stopped.clone()));
     }
     Ok(())
 }
@@ -163,7 +333,7 @@ pub fn backoff(failures: u32) -> Duration {
 async fn stream(
     app: Arc<App>,
     destination: Destination,
-    client: reqwest::Client,
+    writer: SinkWriter,
     mut stop: watch::Receiver<bool>,
 ) {
     let key = destination.key.clone();
@@ -199,7 +369,7 @@ async fn stream(
             if destination.takes(&event) {
                 let mut failures = 0;
                 loop {
-                    match deliver(&client, &destination.sink, &event).await {
+                    match deliver(&writer, &event).await {
                         Ok(()) => break,
                         Err(e) => {
                             let wait = backoff(failures);
@@ -245,9 +415,9 @@ impl Destination {
     }
 }
 
-async fn deliver(client: &reqwest::Client, sink: &Sink, event: &EventRecord) -> anyhow::Result<()> {
-    match sink {
-        Sink::Http { url } => {
+async fn deliver(writer: &SinkWriter, event: &EventRecord) -> anyhow::Result<()> {
+    match writer {
+        SinkWriter::Http { client, url } => {
             let response = client
                 .post(url)
                 .header("content-type", "application/json")
@@ -267,7 +437,7 @@ async fn deliver(client: &reqwest::Client, sink: &Sink, event: &EventRecord) -> 
                 )
             }
         }
-        Sink::File { path } => {
+        SinkWriter::File { path } => {
             let path = path.clone();
             let mut line = event.event_json.replace('\n', " ");
             line.push('\n');
@@ -286,12 +456,100 @@ async fn deliver(client: &reqwest::Client, sink: &Sink, event: &EventRecord) -> 
             })
             .await?
         }
+        SinkWriter::Kinesis(writer) => writer.write(event).await,
+        SinkWriter::Segment(writer) => writer.write(event).await,
+        SinkWriter::Datadog(writer) => writer.write(event).await,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn config_of(tf: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), tf).unwrap();
+        let loaded = symflow_config::load_dir(dir.path(), &Default::default()).unwrap();
+        (dir, loaded.config)
+    }
+
+    #[test]
+    fn cloud_destinations_take_their_stream_region_and_key_from_their_settings_and_integration() {
+        let (_dir, config) = config_of(
+            r#"provider "sym" {
+  org = "S-TEST"
+}
+resource "sym_log_destination" "firehose" {
+  type           = "kinesis_firehose"
+  integration_id = sym_integration.context.id
+  settings       = { stream_name = "sym-audit" }
+}
+resource "sym_log_destination" "unknown_stream" {
+  type     = "kinesis_data_stream"
+  settings = { stream_name = aws_kinesis_stream.sym.arn }
+}
+resource "aws_kinesis_stream" "sym" {
+  name = "sym-audit"
+}
+resource "sym_log_destination" "segment" {
+  type           = "segment"
+  integration_id = sym_integration.segment.id
+}
+resource "sym_integration" "context" {
+  type        = "permission_context"
+  name        = "context"
+  external_id = "123456789012"
+  settings    = { region = "eu-west-1" }
+}
+resource "sym_integration" "segment" {
+  type        = "segment"
+  name        = "segment"
+  external_id = "acme"
+  settings    = { write_key_secret = sym_secret.write_key.id }
+}
+resource "sym_secrets" "aws" {
+  type = "aws_secrets_manager"
+  name = "sym"
+}
+resource "sym_secret" "write_key" {
+  path      = "sym/segment-write-key"
+  source_id = sym_secrets.aws.id
+}
+"#,
+        );
+        let list = destinations(&config, |_| None);
+        let keys: Vec<&str> = list.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "sym_log_destination.firehose",
+                "sym_log_destination.segment"
+            ],
+            "a stream known only after apply is not started"
+        );
+        match &list[0].sink {
+            Sink::Kinesis {
+                kind,
+                stream_name,
+                region,
+            } => {
+                assert_eq!(*kind, StreamKind::Firehose);
+                assert_eq!(stream_name, "sym-audit");
+                assert_eq!(region.as_deref(), Some("eu-west-1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match &list[1].sink {
+            Sink::Segment { write_key } => {
+                assert_eq!(write_key.secret.path, "sym/segment-write-key");
+                assert_eq!(
+                    write_key.named_by,
+                    "settings.write_key_secret of sym_integration.segment"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn backoff_doubles_up_to_a_minute() {

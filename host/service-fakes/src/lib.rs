@@ -4,9 +4,18 @@
 //!
 //! The AWS fake checks every request's SigV4 signature by recomputing it (an implementation
 //! independent of the crate under test) with the known test credentials.
-//! [`oidc`] is a fake OpenID Connect provider for the console's sign-in.
+//! [`oidc`] is a fake OpenID Connect provider for the console's sign-in. [`aws_streams`]
+//! (Kinesis Firehose and Data Streams), [`segment`] and [`datadog`] take the audit events of
+//! the log destinations of those types.
 
+pub mod aws_streams;
+pub mod datadog;
 pub mod oidc;
+pub mod segment;
+
+pub use aws_streams::{aws_streams, StreamRecord, StreamService, StreamsState};
+pub use datadog::{datadog, DatadogState, DATADOG_API_KEY};
+pub use segment::{segment, SegmentState, SEGMENT_WRITE_KEY};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};

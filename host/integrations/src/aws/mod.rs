@@ -7,12 +7,14 @@
 //! `settings.region`, else `AWS_REGION` / `AWS_DEFAULT_REGION`, else `us-east-1`.
 //!
 //! Three wire protocols are spoken: REST-JSON (Lambda `Invoke`), JSON 1.1 with `X-Amz-Target`
-//! (sso-admin, identitystore, Secrets Manager) and the query protocol with XML replies (IAM).
+//! (sso-admin, identitystore, Secrets Manager, Kinesis Firehose, Kinesis Data Streams) and the
+//! query protocol with XML replies (IAM).
 
 pub mod iam;
 pub mod lambda;
 pub mod secrets_manager;
 pub mod sso;
+pub mod streams;
 
 use std::fmt;
 use std::time::SystemTime;
@@ -143,6 +145,19 @@ pub(crate) const SECRETS_MANAGER: AwsService = AwsService {
     service: Service::AwsSecretsManager,
     signing_name: "secretsmanager",
     endpoint_prefix: "secretsmanager",
+    global: false,
+};
+
+pub(crate) const FIREHOSE: AwsService = AwsService {
+    service: Service::AwsFirehose,
+    signing_name: "firehose",
+    endpoint_prefix: "firehose",
+    global: false,
+};
+pub(crate) const KINESIS: AwsService = AwsService {
+    service: Service::AwsKinesis,
+    signing_name: "kinesis",
+    endpoint_prefix: "kinesis",
     global: false,
 };
 

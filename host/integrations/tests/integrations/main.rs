@@ -82,6 +82,7 @@ pub async fn world_with(overrides: &[(&str, Value)]) -> World {
         okta: Some(okta_url),
         github: Some(gh_url),
         aws: Some(aws_url),
+        ..Endpoints::default()
     };
     options.aws_credentials = Some(AwsCredentials::new(fakes::AWS_KEY_ID, fakes::AWS_SECRET));
     options.aws_region = "eu-west-1".into();
