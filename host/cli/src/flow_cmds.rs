@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 use symflow_config::{Config, FieldType, LoadOptions};
 use symflow_flow_host::catalog::{self, BuildProgress, CatalogPaths};
 use symflow_flow_host::{records, FlowCatalog};
+use symflow_integrations::strategies;
 use symflow_sandbox::recording::{stand_in_user, Recorder, Script};
 use symflow_sandbox::types::{self, Channel, Event, RunStep, UserRole};
-use symflow_integrations::strategies;
 use symflow_sandbox::{FlowInstance, HookStep, Sandbox, SandboxConfig, SandboxError};
 
 #[derive(Args)]
@@ -437,10 +437,15 @@ fn describe_builtin_grant(
         .strategy
         .as_ref()
         .and_then(|s| s.targets.iter().position(|t| t.id == target_id))
-        .ok_or_else(|| failed(format!("--field target_id={target_id:?} is not a target of this flow's strategy")))?;
-    let target = strategy.targets.get(index).ok_or_else(|| {
-        failed("the strategy's targets changed while running".to_string())
-    })?;
+        .ok_or_else(|| {
+            failed(format!(
+                "--field target_id={target_id:?} is not a target of this flow's strategy"
+            ))
+        })?;
+    let target = strategy
+        .targets
+        .get(index)
+        .ok_or_else(|| failed("the strategy's targets changed while running".to_string()))?;
     let mut target = strategies::TargetSpec::from_config(target);
     // Field bindings: a prompt field of the same name fills the setting, as at request time.
     for binding in &strategy.targets[index].field_bindings {

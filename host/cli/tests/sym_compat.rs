@@ -404,7 +404,9 @@ fn a_built_in_strategy_says_what_it_would_do() {
     let out = run_event("deescalate", &["--tf-state", path(&state)]);
     let report = ok(out);
     assert!(
-        report.contains("would remove alice@acme.io from Okta group 00g-prodadmins (target prod-admins)"),
+        report.contains(
+            "would remove alice@acme.io from Okta group 00g-prodadmins (target prod-admins)"
+        ),
         "{report}"
     );
 

@@ -2117,14 +2117,11 @@ impl<'a> Evaluator<'a> {
             );
             return;
         }
-        let what = format!(
-            "{}",
-            location
-                .file
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        );
+        let what = location
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
         inputs.insert(
             name.to_owned(),
             RootInput {

@@ -1377,8 +1377,7 @@ impl Lowerer<'_> {
             } else {
                 ("Datadog", "a Datadog API key")
             };
-            let example_settings =
-                format!("settings = {{ {first_key} = sym_secret.{ty}_key.id }}");
+            let example_settings = format!("settings = {{ {first_key} = sym_secret.{ty}_key.id }}");
             let Some(link) = &destination.integration else {
                 self.diagnostics.push(
                     Diagnostic::error(
@@ -1703,7 +1702,9 @@ fn check_log_destination(reader: &mut Reader, destination_type: &str, settings: 
                         reader.what
                     ),
                 )
-                .with_fix("write the receiver's full URL, e.g. `url = \"https://logs.example.com/sym\"`"),
+                .with_fix(
+                    "write the receiver's full URL, e.g. `url = \"https://logs.example.com/sym\"`",
+                ),
             ),
             None => reader.problems.push(
                 Diagnostic::error(

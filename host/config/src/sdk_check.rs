@@ -40,15 +40,15 @@ fn code_of(line: &str) -> &str {
     line
 }
 
+/// A name bound to an unavailable module: `(alias, module)`.
+type ModuleAlias = (String, &'static str);
+/// A function imported from an unavailable module: `(alias, module, function)`.
+type FunctionAlias = (String, &'static str, String);
+
 /// Names bound to unavailable modules by `from sym.sdk.integrations import jira [as j], ...`
 /// (parenthesised lists over several lines included), and functions imported directly by
 /// `from sym.sdk.integrations.jira import create_issue [as c]`.
-fn imported_names(
-    source: &str,
-) -> (
-    Vec<(String, &'static str)>,
-    Vec<(String, &'static str, String)>,
-) {
+fn imported_names(source: &str) -> (Vec<ModuleAlias>, Vec<FunctionAlias>) {
     let mut modules = Vec::new();
     let mut functions = Vec::new();
     let mut lines = source.lines().map(code_of);

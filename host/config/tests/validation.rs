@@ -742,14 +742,15 @@ fn a_strategy_type_symflow_does_not_carry_out_is_refused() {
     assert!(
         diagnostic
             .message
-            .contains("okta, github, aws_sso, aws_iam, aws_lambda, http and custom"),
+            .contains("okta, github, aws_sso, aws_iam, aws_lambda, onelogin, http and custom"),
         "{diagnostic}"
     );
     assert!(diagnostic.fix.unwrap().contains("type = \"custom\""));
     // `symflow up` loads with load_dir: the same sentence refuses the whole configuration.
     let err = load_dir(&case.root, &LoadOptions::default()).unwrap_err();
     assert!(
-        err.to_string().contains("`google_group` strategy (Google Workspace groups)"),
+        err.to_string()
+            .contains("`google_group` strategy (Google Workspace groups)"),
         "{err}"
     );
 }
@@ -757,7 +758,10 @@ fn a_strategy_type_symflow_does_not_carry_out_is_refused() {
 #[test]
 fn a_target_its_strategy_cannot_grant_is_refused() {
     let tf = GOOGLE_GROUP_FLOW_TF
-        .replace("type           = \"google_group\"", "type           = \"okta\"")
+        .replace(
+            "type           = \"google_group\"",
+            "type           = \"okta\"",
+        )
         .replace("sym_integration.google.id", "sym_integration.okta.id");
     let case = Case::new(&tf);
     let diagnostic = case.expect(
@@ -789,6 +793,9 @@ fn a_call_of_an_sdk_integration_symflow_does_not_carry_out_is_named_at_its_line(
         7,
         "jira.create_issue is not carried out by symflow yet",
     );
-    assert!(diagnostic.message.contains("JiraError (NOT_AVAILABLE)"), "{diagnostic}");
+    assert!(
+        diagnostic.message.contains("JiraError (NOT_AVAILABLE)"),
+        "{diagnostic}"
+    );
     assert_eq!(case.error_count(), 0);
 }

@@ -121,7 +121,9 @@ fn flow_info(info: &types::FlowInfo) -> Value {
 
 /// Stops the build on a flow whose strategy the Spin component does not carry out, before
 /// anything is compiled.
-pub(crate) fn refuse_strategies_spin_cannot_run(config: &symflow_config::Config) -> anyhow::Result<()> {
+pub(crate) fn refuse_strategies_spin_cannot_run(
+    config: &symflow_config::Config,
+) -> anyhow::Result<()> {
     for flow in config.flows.values() {
         let resolved = config.resolve_flow(flow);
         let Some(strategy) = resolved.strategy else {

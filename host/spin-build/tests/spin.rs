@@ -212,7 +212,11 @@ fn spin_provides(import: &str) -> bool {
 #[test]
 fn spin_build_refuses_a_strategy_the_component_cannot_run() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("impl.py"), "from sym.sdk.annotations import reducer\n").unwrap();
+    std::fs::write(
+        dir.path().join("impl.py"),
+        "from sym.sdk.annotations import reducer\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("main.tf"),
         r#"resource "sym_environment" "this" {
@@ -290,7 +294,10 @@ resource "sym_flow" "sso" {
             && message.contains("okta, github, custom"),
         "{message}"
     );
-    assert!(message.contains("main.tf:"), "names the strategy's line: {message}");
+    assert!(
+        message.contains("main.tf:"),
+        "names the strategy's line: {message}"
+    );
     assert!(!out.exists(), "nothing was built");
 }
 

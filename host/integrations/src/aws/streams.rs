@@ -147,10 +147,12 @@ async fn call(
                             aws.region()
                         ))
                     }
-                    ErrorKind::Forbidden => err.error.hint = Some(format!(
+                    ErrorKind::Forbidden => {
+                        err.error.hint = Some(format!(
                         "the AWS credentials of the symflow host need {}:{operation} on {stream:?}",
                         service.signing_name
-                    )),
+                    ))
+                    }
                     _ => {}
                 }
                 err.error

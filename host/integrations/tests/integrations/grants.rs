@@ -85,7 +85,11 @@ async fn every_strategy_type_the_loader_accepts_is_carried_out() {
         for link in &world.config.strategies[name].targets {
             let target = world.config.get(link).unwrap();
             if let Some(types) = kind.target_types {
-                assert!(types.contains(&target.target_type.as_str()), "{}", target.target_type);
+                assert!(
+                    types.contains(&target.target_type.as_str()),
+                    "{}",
+                    target.target_type
+                );
             }
         }
     }

@@ -237,7 +237,7 @@ fn encode_text(s: &str, encoding: &TextEncoding) -> Option<Vec<u8>> {
 fn decode_text(bytes: &[u8], encoding: &TextEncoding) -> Option<String> {
     match encoding {
         TextEncoding::Utf16 { big_endian, bom } => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return None;
             }
             let mut big_endian = *big_endian;

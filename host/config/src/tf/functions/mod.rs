@@ -37,8 +37,12 @@ pub(crate) struct FunctionEnv<'a> {
     /// file functions resolve against it, as Terraform resolves them against its cwd.
     pub cwd: &'a Path,
     /// Renders template text (`templatefile`, `templatestring`) with the given variables.
-    pub render_template: &'a dyn Fn(&str, &BTreeMap<String, Value>) -> Result<Value, String>,
+    pub render_template: &'a RenderTemplate<'a>,
 }
+
+/// Renders template text with variables: `templatefile`'s and `templatestring`'s renderer.
+pub(crate) type RenderTemplate<'a> =
+    dyn Fn(&str, &BTreeMap<String, Value>) -> Result<Value, String> + 'a;
 
 /// How a function treats unknown arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
