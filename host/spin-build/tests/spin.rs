@@ -279,14 +279,15 @@ resource "sym_flow" "sso" {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let err = symflow_spin_build::build(&SpinBuildOptions {
+    let built = symflow_spin_build::build(&SpinBuildOptions {
         env_dir: dir.path().to_path_buf(),
         out_dir: out.clone(),
         wasm_target_dir: dir.path().join("wasm"),
         admins: Vec::new(),
-    })
-    .err()
-    .expect("spin build refuses an aws_sso flow");
+    });
+    let Err(err) = built else {
+        panic!("spin build refuses an aws_sso flow");
+    };
     let message = format!("{err:#}");
     assert!(
         message.contains("flow aws_sso")
