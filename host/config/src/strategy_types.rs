@@ -46,6 +46,11 @@ pub const STRATEGY_KINDS: &[StrategyKind] = &[
         target_types: Some(&["aws_lambda_function"]),
     },
     StrategyKind {
+        strategy_type: "onelogin",
+        service: "OneLogin",
+        target_types: Some(&["onelogin_role"]),
+    },
+    StrategyKind {
         strategy_type: "http",
         service: "an HTTP endpoint",
         target_types: None,
@@ -61,8 +66,6 @@ pub const STRATEGY_KINDS: &[StrategyKind] = &[
 /// They are refused like any unknown type; the list only makes the message name the service.
 pub const NOT_CARRIED_OUT: &[(&str, &str)] = &[
     ("google_group", "Google Workspace groups"),
-    ("onelogin", "OneLogin roles"),
-    ("onelogin_role", "OneLogin roles"),
     ("aptible", "Aptible roles"),
     ("aptible_role", "Aptible roles"),
     ("tailscale", "Tailscale groups"),
@@ -76,7 +79,7 @@ pub fn strategy_kind(strategy_type: &str) -> Option<&'static StrategyKind> {
         .find(|kind| kind.strategy_type == strategy_type)
 }
 
-/// "okta, github, aws_sso, aws_iam, aws_lambda, http and custom".
+/// "okta, github, aws_sso, aws_iam, aws_lambda, onelogin, http and custom".
 pub fn supported_strategy_types() -> String {
     let names: Vec<&str> = STRATEGY_KINDS.iter().map(|k| k.strategy_type).collect();
     match names.split_last() {
@@ -125,7 +128,7 @@ mod tests {
     fn the_supported_list_reads_as_a_sentence() {
         assert_eq!(
             supported_strategy_types(),
-            "okta, github, aws_sso, aws_iam, aws_lambda, http and custom"
+            "okta, github, aws_sso, aws_iam, aws_lambda, onelogin, http and custom"
         );
     }
 
@@ -139,10 +142,31 @@ mod tests {
     }
 
     #[test]
+    fn onelogin_roles_are_carried_out() {
+        let kind = strategy_kind("onelogin").expect("onelogin is a kind");
+        assert_eq!(kind.service, "OneLogin");
+        assert_eq!(
+            unsupported_target_message("onelogin", "onelogin_role"),
+            None
+        );
+        let message = unsupported_target_message("onelogin", "okta_group").unwrap();
+        assert!(
+            message.contains("grants OneLogin targets of type `onelogin_role`"),
+            "{message}"
+        );
+        assert!(!NOT_CARRIED_OUT
+            .iter()
+            .any(|(name, _)| name.starts_with("onelogin")));
+    }
+
+    #[test]
     fn a_target_outside_its_strategy_is_named() {
         assert_eq!(unsupported_target_message("okta", "okta_group"), None);
         assert_eq!(unsupported_target_message("custom", "anything"), None);
         let message = unsupported_target_message("aws_sso", "okta_group").unwrap();
-        assert!(message.contains("`aws_sso_permission_set` or `aws_sso_group`"), "{message}");
+        assert!(
+            message.contains("`aws_sso_permission_set` or `aws_sso_group`"),
+            "{message}"
+        );
     }
 }

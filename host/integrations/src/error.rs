@@ -3,7 +3,7 @@
 //! and in the error channel (through [`IntegrationError::report`]).
 //!
 //! Each error names its service (which fixes Sym's exception type: `OktaError`,
-//! `GitHubError`, `AWSLambdaError`, ...), a machine code (which becomes the `NAME` of the
+//! `GitHubError`, `OneLoginError`, `AWSLambdaError`, ...), a machine code (which becomes the `NAME` of the
 //! `Type:NAME` error code), the HTTP status when there was one, the service's own error text,
 //! and a hint saying what to check.
 
@@ -20,6 +20,8 @@ pub enum Service {
     Okta,
     /// GitHub REST API (`GitHubError`).
     GitHub,
+    /// OneLogin API v2 (`OneLoginError`).
+    OneLogin,
     /// AWS Lambda (`AWSLambdaError`).
     AwsLambda,
     /// AWS IAM Identity Center: sso-admin and identitystore (`AWSSSOError`).
@@ -48,6 +50,7 @@ impl Service {
             Service::PagerDuty => "PagerDuty",
             Service::Okta => "Okta",
             Service::GitHub => "GitHub",
+            Service::OneLogin => "OneLogin",
             Service::AwsLambda => "AWSLambda",
             Service::AwsSso => "AWSSSO",
             Service::AwsIam => "AWSIAM",
@@ -63,12 +66,11 @@ impl Service {
             Service::PagerDuty => "PagerDutyError",
             Service::Okta => "OktaError",
             Service::GitHub => "GitHubError",
+            Service::OneLogin => "OneLoginError",
             Service::AwsLambda => "AWSLambdaError",
             Service::AwsSso => "AWSSSOError",
             Service::AwsIam => "AWSIAMError",
-            Service::AwsSecretsManager | Service::AwsFirehose | Service::AwsKinesis => {
-                "AWSError"
-            }
+            Service::AwsSecretsManager | Service::AwsFirehose | Service::AwsKinesis => "AWSError",
             Service::Http | Service::Webhook => "HTTPError",
             Service::Secrets => "SymIntegrationError",
         }
@@ -80,6 +82,7 @@ impl Service {
             Service::PagerDuty => "pagerduty",
             Service::Okta => "okta",
             Service::GitHub => "github",
+            Service::OneLogin => "onelogin",
             Service::AwsLambda => "aws-lambda",
             Service::AwsSso => "aws-sso",
             Service::AwsIam => "aws-iam",
@@ -96,6 +99,7 @@ impl Service {
             Service::PagerDuty => "PagerDuty",
             Service::Okta => "Okta",
             Service::GitHub => "GitHub",
+            Service::OneLogin => "OneLogin",
             Service::AwsLambda => "AWS Lambda",
             Service::AwsSso => "AWS IAM Identity Center",
             Service::AwsIam => "AWS IAM",

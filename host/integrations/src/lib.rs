@@ -2,7 +2,7 @@
 //! sandbox through its capability traits, and the built-in access strategies the host runs.
 //!
 //! One module per service, in the style of Spin's `factor-*` crates: [`pagerduty`],
-//! [`okta`], [`github`], [`aws`] (Lambda, IAM Identity Center, IAM, Secrets Manager, and
+//! [`okta`], [`github`], [`onelogin`], [`aws`] (Lambda, IAM Identity Center, IAM, Secrets Manager, and
 //! the Kinesis streams log destinations write to),
 //! [`outbound`] (a flow's `requests` calls) and [`secrets`]. [`strategies`] holds the
 //! built-in strategies on top of them.
@@ -41,6 +41,7 @@ pub mod client;
 pub mod error;
 pub mod github;
 pub mod okta;
+pub mod onelogin;
 pub mod outbound;
 pub mod pagerduty;
 pub mod secrets;
@@ -75,6 +76,8 @@ pub struct Endpoints {
     pub okta: Option<Url>,
     /// Instead of `https://api.github.com`.
     pub github: Option<Url>,
+    /// Instead of `https://<subdomain>.onelogin.com`.
+    pub onelogin: Option<Url>,
     /// Instead of every `https://<service>.<region>.amazonaws.com`.
     pub aws: Option<Url>,
     /// Instead of `https://api.segment.io` (Segment log destinations).
@@ -191,6 +194,39 @@ pub fn okta_client(
         base,
         domain.to_owned(),
         token(config, integration, "api_token_secret", &secrets),
+        options.limits,
+    ))
+}
+
+/// The OneLogin client of a `onelogin` integration (`external_id` = the account's subdomain
+/// or host; `settings.client_id` and the `sym_secret` in `settings.client_secret`).
+pub fn onelogin_client(
+    config: &Config,
+    integration: &Integration,
+    secrets: Arc<dyn SecretResolver>,
+    options: &IntegrationOptions,
+) -> Result<onelogin::OneLogin, IntegrationError> {
+    strategies::require_known(
+        Service::OneLogin,
+        &format!("the sym_integration {:?}", integration.name),
+        &integration.settings,
+        &["client_id"],
+    )?;
+    let account = external_id(integration, Service::OneLogin)?;
+    let base = match &options.endpoints.onelogin {
+        Some(url) => url.clone(),
+        None => onelogin::base_url_for(account)?,
+    };
+    let client_id = integration
+        .settings
+        .get("client_id")
+        .and_then(SettingValue::as_text)
+        .map(str::to_string);
+    Ok(onelogin::OneLogin::new(
+        base,
+        account.to_owned(),
+        client_id,
+        token(config, integration, "client_secret", &secrets),
         options.limits,
     ))
 }

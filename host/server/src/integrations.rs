@@ -32,7 +32,7 @@ use crate::capabilities::IntegrationProvider;
 use crate::flows::RuntimeFlow;
 
 /// The environment variables that replace a service's public base URL.
-pub const ENDPOINT_VARIABLES: [(&str, &str); 6] = [
+pub const ENDPOINT_VARIABLES: [(&str, &str); 7] = [
     ("SYMFLOW_PAGERDUTY_API_URL", "https://api.pagerduty.com"),
     ("SYMFLOW_OKTA_BASE_URL", "https://<okta domain>"),
     ("SYMFLOW_GITHUB_API_URL", "https://api.github.com"),
@@ -44,6 +44,10 @@ pub const ENDPOINT_VARIABLES: [(&str, &str); 6] = [
     (
         "SYMFLOW_DATADOG_API_URL",
         "https://http-intake.logs.datadoghq.com",
+    ),
+    (
+        "SYMFLOW_ONELOGIN_API_URL",
+        "https://<subdomain>.onelogin.com",
     ),
 ];
 
@@ -70,6 +74,7 @@ pub fn endpoints_from_env(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Re
         aws: url(ENDPOINT_VARIABLES[3].0)?,
         segment: url(ENDPOINT_VARIABLES[4].0)?,
         datadog: url(ENDPOINT_VARIABLES[5].0)?,
+        onelogin: url(ENDPOINT_VARIABLES[6].0)?,
     })
 }
 
@@ -205,6 +210,7 @@ impl IntegrationProvider for ServiceIntegrations {
 fn token_setting(integration_type: &str) -> Option<&'static str> {
     match integration_type {
         "pagerduty" | "okta" | "github" => Some("api_token_secret"),
+        "onelogin" => Some("client_secret"),
         _ => None,
     }
 }
@@ -282,9 +288,14 @@ mod tests {
         let endpoints = endpoints_from_env(|name| match name {
             "SYMFLOW_SEGMENT_API_URL" => Some("http://127.0.0.1:9002".into()),
             "SYMFLOW_DATADOG_API_URL" => Some("http://127.0.0.1:9003".into()),
+            "SYMFLOW_ONELOGIN_API_URL" => Some("http://127.0.0.1:9004".into()),
             _ => None,
         })
         .unwrap();
+        assert_eq!(
+            endpoints.onelogin.as_ref().map(Url::as_str),
+            Some("http://127.0.0.1:9004/")
+        );
         assert_eq!(
             endpoints.segment.as_ref().map(Url::as_str),
             Some("http://127.0.0.1:9002/")

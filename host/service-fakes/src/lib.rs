@@ -6,15 +6,20 @@
 //! independent of the crate under test) with the known test credentials.
 //! [`oidc`] is a fake OpenID Connect provider for the console's sign-in. [`aws_streams`]
 //! (Kinesis Firehose and Data Streams), [`segment`] and [`datadog`] take the audit events of
-//! the log destinations of those types.
+//! the log destinations of those types. [`onelogin`] is a fake OneLogin API v2 (OAuth token,
+//! users, role membership) for the `onelogin` strategy.
 
 pub mod aws_streams;
 pub mod datadog;
 pub mod oidc;
+pub mod onelogin;
 pub mod segment;
 
 pub use aws_streams::{aws_streams, StreamRecord, StreamService, StreamsState};
 pub use datadog::{datadog, DatadogState, DATADOG_API_KEY};
+pub use onelogin::{
+    onelogin, OneLoginState, ONELOGIN_CLIENT_ID, ONELOGIN_CLIENT_SECRET, ONELOGIN_FORBIDDEN_MESSAGE,
+};
 pub use segment::{segment, SegmentState, SEGMENT_WRITE_KEY};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,5 +1,5 @@
 //! The built-in access strategies, run by the host (spec §2.6, §6): `okta`, `github`,
-//! `aws_sso`, `aws_iam`, `aws_lambda` and `http`. A `custom` strategy is Python and runs in
+//! `aws_sso`, `aws_iam`, `aws_lambda`, `onelogin` and `http`. A `custom` strategy is Python and runs in
 //! the sandbox instead; [`builtin`] answers `None` for it.
 //!
 //! Every strategy is idempotent: escalating twice leaves one grant, and deescalating a grant
@@ -9,6 +9,7 @@
 
 mod aws;
 mod okta_github;
+mod onelogin;
 pub mod plan;
 mod webhook;
 
@@ -251,6 +252,12 @@ pub fn builtin_for(
             )?)
         }
         "aws_iam" => Box::new(aws::IamStrategy::new(needs(Service::AwsIam)?, options)?),
+        "onelogin" => Box::new(onelogin::OneLoginStrategy::new(crate::onelogin_client(
+            config,
+            needs(Service::OneLogin)?,
+            secrets,
+            options,
+        )?)),
         "aws_lambda" => Box::new(aws::LambdaStrategy::new(
             needs(Service::AwsLambda)?,
             options,

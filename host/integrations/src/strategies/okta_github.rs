@@ -59,7 +59,7 @@ impl BuiltinStrategy for OktaStrategy {
 }
 
 /// What the escalation recorded under `key`.
-fn output_str(request: &AccessRequest, key: &str) -> Option<String> {
+pub(super) fn output_str(request: &AccessRequest, key: &str) -> Option<String> {
     request
         .escalate_output
         .as_ref()

@@ -59,7 +59,8 @@ pub fn describe(
                 .or_else(|| integration_settings.get("instance_arn"))
                 .map(|arn| format!(" of instance {arn}"))
                 .unwrap_or_default();
-            if target.setting("group_id").is_some() && target.setting("permission_set_arn").is_none()
+            if target.setting("group_id").is_some()
+                && target.setting("permission_set_arn").is_none()
             {
                 let group = target.required(Service::AwsSso, "group_id")?;
                 if grant {
@@ -80,9 +81,19 @@ pub fn describe(
         "aws_iam" => {
             let group = target.required(Service::AwsIam, "iam_group")?;
             if grant {
-                format!("would add the IAM user of {requester_email} to IAM group {group} {of_target}")
+                format!(
+                    "would add the IAM user of {requester_email} to IAM group {group} {of_target}"
+                )
             } else {
                 format!("would remove the IAM user of {requester_email} from IAM group {group} {of_target}")
+            }
+        }
+        "onelogin" => {
+            let role = target.required(Service::OneLogin, "role_id")?;
+            if grant {
+                format!("would add {requester_email} to OneLogin role {role} {of_target}")
+            } else {
+                format!("would remove {requester_email} from OneLogin role {role} {of_target}")
             }
         }
         "aws_lambda" => {
@@ -91,7 +102,11 @@ pub fn describe(
             format!("would invoke Lambda function {arn} with the {event} event for {requester_email} {of_target}")
         }
         "http" => {
-            let key = if grant { "escalate_url" } else { "deescalate_url" };
+            let key = if grant {
+                "escalate_url"
+            } else {
+                "deescalate_url"
+            };
             let url = strategy_settings
                 .get(key)
                 .or_else(|| strategy_settings.get("url"))
@@ -104,7 +119,9 @@ pub fn describe(
                     .with_hint("set settings = { url = \"https://...\" } on the sym_strategy")
                 })?;
             let event = if grant { "escalate" } else { "deescalate" };
-            format!("would POST the signed {event} event for {requester_email} to {url} {of_target}")
+            format!(
+                "would POST the signed {event} event for {requester_email} to {url} {of_target}"
+            )
         }
         _ => return Ok(None),
     };
@@ -142,6 +159,23 @@ mod tests {
         assert_eq!(
             said.as_deref(),
             Some("would add alice@example.com to Okta group 00g123 (target prod-admins)")
+        );
+    }
+
+    #[test]
+    fn onelogin_names_the_role_and_the_target() {
+        let said = describe(
+            "onelogin",
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &target("onelogin_role", &[("role_id", "271828")]),
+            "alice@example.com",
+            Direction::Deescalate,
+        )
+        .unwrap();
+        assert_eq!(
+            said.as_deref(),
+            Some("would remove alice@example.com from OneLogin role 271828 (target prod-admins)")
         );
     }
 

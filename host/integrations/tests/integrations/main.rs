@@ -7,6 +7,7 @@ mod aws;
 mod github;
 mod grants;
 mod okta;
+mod onelogin;
 mod outbound;
 mod pagerduty;
 mod python_flow;
@@ -34,6 +35,7 @@ pub struct World {
     pub secrets: Arc<SecretSources>,
     pub pagerduty: Arc<Mutex<fakes::PagerDutyState>>,
     pub okta: Arc<Mutex<fakes::OktaState>>,
+    pub onelogin: Arc<Mutex<fakes::OneLoginState>>,
     pub github: Arc<Mutex<fakes::GitHubState>>,
     pub aws: Arc<Mutex<fakes::AwsState>>,
     pub hooks: Arc<Mutex<fakes::WebhookState>>,
@@ -49,6 +51,10 @@ fn local_secrets(overrides: &[(&str, Value)]) -> LocalSecretStore {
     values.insert("sym/test/pagerduty-key".into(), json!(fakes::PD_TOKEN));
     values.insert("sym/test/okta-key".into(), json!(fakes::OKTA_TOKEN));
     values.insert("sym/test/github-key".into(), json!(fakes::GITHUB_TOKEN));
+    values.insert(
+        "sym/test/onelogin-client-secret".into(),
+        json!(fakes::ONELOGIN_CLIENT_SECRET),
+    );
     values.insert("sym/test/partner".into(), json!({"token": "partner-token"}));
     values.insert("sym/test/unrelated".into(), json!("unrelated-value"));
     values.insert("sym/test/webhook-key".into(), json!(fakes::WEBHOOK_KEY));
@@ -62,6 +68,7 @@ fn local_secrets(overrides: &[(&str, Value)]) -> LocalSecretStore {
 pub async fn world_with(overrides: &[(&str, Value)]) -> World {
     let (pd_url, pagerduty) = fakes::pagerduty().await;
     let (okta_url, okta) = fakes::okta().await;
+    let (onelogin_url, onelogin) = fakes::onelogin().await;
     let (gh_url, github) = fakes::github().await;
     let (aws_url, aws) = fakes::aws().await;
     let (hook_url, hooks) = fakes::webhook().await;
@@ -80,6 +87,7 @@ pub async fn world_with(overrides: &[(&str, Value)]) -> World {
     options.endpoints = Endpoints {
         pagerduty: Some(pd_url),
         okta: Some(okta_url),
+        onelogin: Some(onelogin_url),
         github: Some(gh_url),
         aws: Some(aws_url),
         ..Endpoints::default()
@@ -94,6 +102,7 @@ pub async fn world_with(overrides: &[(&str, Value)]) -> World {
         secrets,
         pagerduty,
         okta,
+        onelogin,
         github,
         aws,
         hooks,
