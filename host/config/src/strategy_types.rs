@@ -51,6 +51,11 @@ pub const STRATEGY_KINDS: &[StrategyKind] = &[
         target_types: Some(&["onelogin_role"]),
     },
     StrategyKind {
+        strategy_type: "google_group",
+        service: "Google Workspace",
+        target_types: Some(&["google_group"]),
+    },
+    StrategyKind {
         strategy_type: "http",
         service: "an HTTP endpoint",
         target_types: None,
@@ -65,7 +70,6 @@ pub const STRATEGY_KINDS: &[StrategyKind] = &[
 /// Sym's strategy types that symflow does not carry out yet, with the service each grants in.
 /// They are refused like any unknown type; the list only makes the message name the service.
 pub const NOT_CARRIED_OUT: &[(&str, &str)] = &[
-    ("google_group", "Google Workspace groups"),
     ("aptible", "Aptible roles"),
     ("aptible_role", "Aptible roles"),
     ("tailscale", "Tailscale groups"),
@@ -79,7 +83,7 @@ pub fn strategy_kind(strategy_type: &str) -> Option<&'static StrategyKind> {
         .find(|kind| kind.strategy_type == strategy_type)
 }
 
-/// "okta, github, aws_sso, aws_iam, aws_lambda, onelogin, http and custom".
+/// "okta, github, aws_sso, aws_iam, aws_lambda, onelogin, google_group, http and custom".
 pub fn supported_strategy_types() -> String {
     let names: Vec<&str> = STRATEGY_KINDS.iter().map(|k| k.strategy_type).collect();
     match names.split_last() {
@@ -128,7 +132,7 @@ mod tests {
     fn the_supported_list_reads_as_a_sentence() {
         assert_eq!(
             supported_strategy_types(),
-            "okta, github, aws_sso, aws_iam, aws_lambda, onelogin, http and custom"
+            "okta, github, aws_sso, aws_iam, aws_lambda, onelogin, google_group, http and custom"
         );
     }
 
@@ -138,7 +142,7 @@ mod tests {
             assert!(strategy_kind(name).is_none(), "{name}");
             assert!(unsupported_strategy_message(name).contains(name));
         }
-        assert!(unsupported_strategy_message("google_group").contains("Google Workspace"));
+        assert!(unsupported_strategy_message("tailscale").contains("Tailscale groups"));
     }
 
     #[test]
@@ -157,6 +161,24 @@ mod tests {
         assert!(!NOT_CARRIED_OUT
             .iter()
             .any(|(name, _)| name.starts_with("onelogin")));
+    }
+
+    #[test]
+    fn google_groups_are_carried_out() {
+        let kind = strategy_kind("google_group").expect("google_group is a kind");
+        assert_eq!(kind.service, "Google Workspace");
+        assert_eq!(
+            unsupported_target_message("google_group", "google_group"),
+            None
+        );
+        let message = unsupported_target_message("google_group", "okta_group").unwrap();
+        assert!(
+            message.contains("grants Google Workspace targets of type `google_group`"),
+            "{message}"
+        );
+        assert!(!NOT_CARRIED_OUT
+            .iter()
+            .any(|(name, _)| name.starts_with("google")));
     }
 
     #[test]

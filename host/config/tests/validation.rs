@@ -682,39 +682,39 @@ resource "sym_integration" "context" {
     );
 }
 
-/// Sym's Google Group strategy, written as Sym's documentation writes it. symflow does not
+/// Sym's Tailscale strategy, written as Sym's documentation writes it. symflow does not
 /// carry it out, so it must be an error at the strategy's `type`, never a flow that validates
 /// and grants nothing at approval.
-const GOOGLE_GROUP_FLOW_TF: &str = r#"resource "sym_integration" "google" {
-  type        = "google"
-  name        = "prod-google"
+const TAILSCALE_FLOW_TF: &str = r#"resource "sym_integration" "tailscale" {
+  type        = "tailscale"
+  name        = "prod-tailscale"
   external_id = "example.com"
 }
 
 resource "sym_target" "engineering" {
-  type  = "google_group"
+  type  = "tailscale_group"
   name  = "engineering"
   label = "Engineering"
   settings = {
-    group_email = "engineering@example.com"
-    role        = "MEMBER"
+    # The Tailscale ACL group the requester joins.
+    group_name = "group:engineering"
   }
 }
 
-resource "sym_strategy" "google" {
-  type           = "google_group"
-  name           = "google-groups"
-  integration_id = sym_integration.google.id
+resource "sym_strategy" "tailscale" {
+  type           = "tailscale"
+  name           = "tailscale-groups"
+  integration_id = sym_integration.tailscale.id
   targets        = [sym_target.engineering.id]
 }
 
-resource "sym_flow" "google" {
-  name           = "google_groups"
-  label          = "Google Group Access"
+resource "sym_flow" "tailscale" {
+  name           = "tailscale_groups"
+  label          = "Tailscale Group Access"
   implementation = file("${path.module}/impls/demo_impl.py")
   environment_id = sym_environment.this.id
   params {
-    strategy_id = sym_strategy.google.id
+    strategy_id = sym_strategy.tailscale.id
     prompt_field {
       name     = "reason"
       type     = "string"
@@ -732,17 +732,17 @@ resource "sym_flow" "google" {
 
 #[test]
 fn a_strategy_type_symflow_does_not_carry_out_is_refused() {
-    let case = Case::new(GOOGLE_GROUP_FLOW_TF);
+    let case = Case::new(TAILSCALE_FLOW_TF);
     let diagnostic = case.expect(
         Severity::Error,
         "flow.tf",
         18,
-        "cannot grant or remove access with a `google_group` strategy",
+        "cannot grant or remove access with a `tailscale` strategy",
     );
     assert!(
-        diagnostic
-            .message
-            .contains("okta, github, aws_sso, aws_iam, aws_lambda, onelogin, http and custom"),
+        diagnostic.message.contains(
+            "okta, github, aws_sso, aws_iam, aws_lambda, onelogin, google_group, http and custom"
+        ),
         "{diagnostic}"
     );
     assert!(diagnostic.fix.unwrap().contains("type = \"custom\""));
@@ -750,30 +750,30 @@ fn a_strategy_type_symflow_does_not_carry_out_is_refused() {
     let err = load_dir(&case.root, &LoadOptions::default()).unwrap_err();
     assert!(
         err.to_string()
-            .contains("`google_group` strategy (Google Workspace groups)"),
+            .contains("`tailscale` strategy (Tailscale groups)"),
         "{err}"
     );
 }
 
 #[test]
 fn a_target_its_strategy_cannot_grant_is_refused() {
-    let tf = GOOGLE_GROUP_FLOW_TF
+    let tf = TAILSCALE_FLOW_TF
         .replace(
-            "type           = \"google_group\"",
+            "type           = \"tailscale\"",
             "type           = \"okta\"",
         )
-        .replace("sym_integration.google.id", "sym_integration.okta.id");
+        .replace("sym_integration.tailscale.id", "sym_integration.okta.id");
     let case = Case::new(&tf);
     let diagnostic = case.expect(
         Severity::Error,
         "flow.tf",
         7,
-        "sym_target.engineering is a target of sym_strategy.google",
+        "sym_target.engineering is a target of sym_strategy.tailscale",
     );
     assert!(
         diagnostic
             .message
-            .contains("grants Okta targets of type `okta_group`, not `google_group`"),
+            .contains("grants Okta targets of type `okta_group`, not `tailscale_group`"),
         "{diagnostic}"
     );
     assert_eq!(case.error_count(), 1);

@@ -3,7 +3,7 @@
 //! and in the error channel (through [`IntegrationError::report`]).
 //!
 //! Each error names its service (which fixes Sym's exception type: `OktaError`,
-//! `GitHubError`, `OneLoginError`, `AWSLambdaError`, ...), a machine code (which becomes the `NAME` of the
+//! `GitHubError`, `OneLoginError`, `GoogleError`, `AWSLambdaError`, ...), a machine code (which becomes the `NAME` of the
 //! `Type:NAME` error code), the HTTP status when there was one, the service's own error text,
 //! and a hint saying what to check.
 
@@ -22,6 +22,8 @@ pub enum Service {
     GitHub,
     /// OneLogin API v2 (`OneLoginError`).
     OneLogin,
+    /// Google Workspace Admin SDK Directory API (`GoogleError`).
+    Google,
     /// AWS Lambda (`AWSLambdaError`).
     AwsLambda,
     /// AWS IAM Identity Center: sso-admin and identitystore (`AWSSSOError`).
@@ -51,6 +53,7 @@ impl Service {
             Service::Okta => "Okta",
             Service::GitHub => "GitHub",
             Service::OneLogin => "OneLogin",
+            Service::Google => "Google",
             Service::AwsLambda => "AWSLambda",
             Service::AwsSso => "AWSSSO",
             Service::AwsIam => "AWSIAM",
@@ -67,6 +70,7 @@ impl Service {
             Service::Okta => "OktaError",
             Service::GitHub => "GitHubError",
             Service::OneLogin => "OneLoginError",
+            Service::Google => "GoogleError",
             Service::AwsLambda => "AWSLambdaError",
             Service::AwsSso => "AWSSSOError",
             Service::AwsIam => "AWSIAMError",
@@ -83,6 +87,7 @@ impl Service {
             Service::Okta => "okta",
             Service::GitHub => "github",
             Service::OneLogin => "onelogin",
+            Service::Google => "google",
             Service::AwsLambda => "aws-lambda",
             Service::AwsSso => "aws-sso",
             Service::AwsIam => "aws-iam",
@@ -100,6 +105,7 @@ impl Service {
             Service::Okta => "Okta",
             Service::GitHub => "GitHub",
             Service::OneLogin => "OneLogin",
+            Service::Google => "Google Workspace",
             Service::AwsLambda => "AWS Lambda",
             Service::AwsSso => "AWS IAM Identity Center",
             Service::AwsIam => "AWS IAM",

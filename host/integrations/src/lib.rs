@@ -2,7 +2,7 @@
 //! sandbox through its capability traits, and the built-in access strategies the host runs.
 //!
 //! One module per service, in the style of Spin's `factor-*` crates: [`pagerduty`],
-//! [`okta`], [`github`], [`onelogin`], [`aws`] (Lambda, IAM Identity Center, IAM, Secrets Manager, and
+//! [`okta`], [`github`], [`onelogin`], [`google`], [`aws`] (Lambda, IAM Identity Center, IAM, Secrets Manager, and
 //! the Kinesis streams log destinations write to),
 //! [`outbound`] (a flow's `requests` calls) and [`secrets`]. [`strategies`] holds the
 //! built-in strategies on top of them.
@@ -40,6 +40,7 @@ pub mod aws;
 pub mod client;
 pub mod error;
 pub mod github;
+pub mod google;
 pub mod okta;
 pub mod onelogin;
 pub mod outbound;
@@ -78,6 +79,9 @@ pub struct Endpoints {
     pub github: Option<Url>,
     /// Instead of `https://<subdomain>.onelogin.com`.
     pub onelogin: Option<Url>,
+    /// Instead of `https://admin.googleapis.com`; the token endpoint is then `{url}/token`
+    /// instead of the key file's `token_uri`.
+    pub google: Option<Url>,
     /// Instead of every `https://<service>.<region>.amazonaws.com`.
     pub aws: Option<Url>,
     /// Instead of `https://api.segment.io` (Segment log destinations).
@@ -227,6 +231,41 @@ pub fn onelogin_client(
         account.to_owned(),
         client_id,
         token(config, integration, "client_secret", &secrets),
+        options.limits,
+    ))
+}
+
+/// The Google Workspace client of a `google` integration (`external_id` = the Workspace
+/// domain; the service-account key JSON in the `sym_secret` of
+/// `settings.service_account_key_secret`, or `credentials_secret`; optional
+/// `settings.admin_email` / `delegated_admin` to act as through domain-wide delegation).
+pub fn google_client(
+    config: &Config,
+    integration: &Integration,
+    secrets: Arc<dyn SecretResolver>,
+    options: &IntegrationOptions,
+) -> Result<google::Google, IntegrationError> {
+    strategies::require_known(
+        Service::Google,
+        &format!("the sym_integration {:?}", integration.name),
+        &integration.settings,
+        &["admin_email", "delegated_admin"],
+    )?;
+    let domain = external_id(integration, Service::Google)?;
+    let key_setting = ["service_account_key_secret", "credentials_secret"]
+        .into_iter()
+        .find(|s| integration.settings.contains_key(*s))
+        .unwrap_or("service_account_key_secret");
+    let admin_email = ["admin_email", "delegated_admin"]
+        .iter()
+        .find_map(|s| integration.settings.get(*s).and_then(SettingValue::as_text))
+        .map(str::to_string);
+    Ok(google::Google::new(
+        options.endpoints.google.clone(),
+        domain.to_owned(),
+        token(config, integration, key_setting, &secrets),
+        key_setting,
+        admin_email,
         options.limits,
     ))
 }

@@ -32,7 +32,7 @@ use crate::capabilities::IntegrationProvider;
 use crate::flows::RuntimeFlow;
 
 /// The environment variables that replace a service's public base URL.
-pub const ENDPOINT_VARIABLES: [(&str, &str); 7] = [
+pub const ENDPOINT_VARIABLES: [(&str, &str); 8] = [
     ("SYMFLOW_PAGERDUTY_API_URL", "https://api.pagerduty.com"),
     ("SYMFLOW_OKTA_BASE_URL", "https://<okta domain>"),
     ("SYMFLOW_GITHUB_API_URL", "https://api.github.com"),
@@ -49,6 +49,7 @@ pub const ENDPOINT_VARIABLES: [(&str, &str); 7] = [
         "SYMFLOW_ONELOGIN_API_URL",
         "https://<subdomain>.onelogin.com",
     ),
+    ("SYMFLOW_GOOGLE_API_URL", "https://admin.googleapis.com"),
 ];
 
 /// Base URL overrides from the [`ENDPOINT_VARIABLES`] (`SYMFLOW_PAGERDUTY_API_URL`, ...,
@@ -75,6 +76,7 @@ pub fn endpoints_from_env(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Re
         segment: url(ENDPOINT_VARIABLES[4].0)?,
         datadog: url(ENDPOINT_VARIABLES[5].0)?,
         onelogin: url(ENDPOINT_VARIABLES[6].0)?,
+        google: url(ENDPOINT_VARIABLES[7].0)?,
     })
 }
 
@@ -211,6 +213,7 @@ fn token_setting(integration_type: &str) -> Option<&'static str> {
     match integration_type {
         "pagerduty" | "okta" | "github" => Some("api_token_secret"),
         "onelogin" => Some("client_secret"),
+        "google" => Some("service_account_key_secret"),
         _ => None,
     }
 }
@@ -231,9 +234,16 @@ pub async fn missing_credentials(
             aws_users.push(integration.name.clone());
             continue;
         }
-        let Some(setting) = token_setting(ty) else {
+        let Some(mut setting) = token_setting(ty) else {
             continue;
         };
+        // Google's key file may also be named by `credentials_secret`.
+        if ty == "google"
+            && !integration.settings.contains_key(setting)
+            && integration.settings.contains_key("credentials_secret")
+        {
+            setting = "credentials_secret";
+        }
         if let Some(problem) = token_problem(config, integration, setting, secrets).await {
             missing.push(format!(
                 "the {ty} integration {:?} cannot be used: {problem}. Flows that call it fail that run and report it in the error channel.",
@@ -289,12 +299,17 @@ mod tests {
             "SYMFLOW_SEGMENT_API_URL" => Some("http://127.0.0.1:9002".into()),
             "SYMFLOW_DATADOG_API_URL" => Some("http://127.0.0.1:9003".into()),
             "SYMFLOW_ONELOGIN_API_URL" => Some("http://127.0.0.1:9004".into()),
+            "SYMFLOW_GOOGLE_API_URL" => Some("http://127.0.0.1:9005".into()),
             _ => None,
         })
         .unwrap();
         assert_eq!(
             endpoints.onelogin.as_ref().map(Url::as_str),
             Some("http://127.0.0.1:9004/")
+        );
+        assert_eq!(
+            endpoints.google.as_ref().map(Url::as_str),
+            Some("http://127.0.0.1:9005/")
         );
         assert_eq!(
             endpoints.segment.as_ref().map(Url::as_str),

@@ -54,8 +54,8 @@ pub struct UpArgs {
     /// Instead of the real PagerDuty, Okta, GitHub, Lambda, HTTP and secrets: scripted
     /// stand-ins answering from this JSON file (e.g. `{"on_call": ["alice@example.com"]}`),
     /// for demos. Service base URLs are set with SYMFLOW_PAGERDUTY_API_URL,
-    /// SYMFLOW_OKTA_BASE_URL, SYMFLOW_GITHUB_API_URL, SYMFLOW_ONELOGIN_API_URL and
-    /// SYMFLOW_AWS_ENDPOINT_URL.
+    /// SYMFLOW_OKTA_BASE_URL, SYMFLOW_GITHUB_API_URL, SYMFLOW_ONELOGIN_API_URL,
+    /// SYMFLOW_GOOGLE_API_URL and SYMFLOW_AWS_ENDPOINT_URL.
     #[arg(long, env = "SYMFLOW_STAND_IN_SCRIPT")]
     pub stand_in_script: Option<PathBuf>,
     /// Terraform variable overrides, `NAME=VALUE`.

@@ -7,16 +7,22 @@
 //! [`oidc`] is a fake OpenID Connect provider for the console's sign-in. [`aws_streams`]
 //! (Kinesis Firehose and Data Streams), [`segment`] and [`datadog`] take the audit events of
 //! the log destinations of those types. [`onelogin`] is a fake OneLogin API v2 (OAuth token,
-//! users, role membership) for the `onelogin` strategy.
+//! users, role membership) for the `onelogin` strategy, and [`google`] a fake Google Workspace
+//! (service-account token endpoint checking RS256 assertions, group members) for the
+//! `google_group` strategy.
 
 pub mod aws_streams;
 pub mod datadog;
+pub mod google;
 pub mod oidc;
 pub mod onelogin;
 pub mod segment;
 
 pub use aws_streams::{aws_streams, StreamRecord, StreamService, StreamsState};
 pub use datadog::{datadog, DatadogState, DATADOG_API_KEY};
+pub use google::{
+    google, google_service_account_key, GoogleState, GOOGLE_CLIENT_EMAIL, GOOGLE_FORBIDDEN_MESSAGE,
+};
 pub use onelogin::{
     onelogin, OneLoginState, ONELOGIN_CLIENT_ID, ONELOGIN_CLIENT_SECRET, ONELOGIN_FORBIDDEN_MESSAGE,
 };

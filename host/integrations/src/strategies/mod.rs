@@ -1,5 +1,5 @@
 //! The built-in access strategies, run by the host (spec §2.6, §6): `okta`, `github`,
-//! `aws_sso`, `aws_iam`, `aws_lambda`, `onelogin` and `http`. A `custom` strategy is Python and runs in
+//! `aws_sso`, `aws_iam`, `aws_lambda`, `onelogin`, `google_group` and `http`. A `custom` strategy is Python and runs in
 //! the sandbox instead; [`builtin`] answers `None` for it.
 //!
 //! Every strategy is idempotent: escalating twice leaves one grant, and deescalating a grant
@@ -8,6 +8,7 @@
 //! [`AccessRequest::escalate_output`].
 
 mod aws;
+mod google_group;
 mod okta_github;
 mod onelogin;
 pub mod plan;
@@ -258,6 +259,9 @@ pub fn builtin_for(
             secrets,
             options,
         )?)),
+        "google_group" => Box::new(google_group::GoogleGroupStrategy::new(
+            crate::google_client(config, needs(Service::Google)?, secrets, options)?,
+        )),
         "aws_lambda" => Box::new(aws::LambdaStrategy::new(
             needs(Service::AwsLambda)?,
             options,

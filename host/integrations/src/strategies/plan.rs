@@ -96,6 +96,18 @@ pub fn describe(
                 format!("would remove {requester_email} from OneLogin role {role} {of_target}")
             }
         }
+        "google_group" => {
+            let group = target.required(Service::Google, "group_email")?;
+            let role = target
+                .setting("role")
+                .map(str::to_ascii_uppercase)
+                .unwrap_or_else(|| "MEMBER".into());
+            if grant {
+                format!("would add {requester_email} to Google Group {group} as {role} {of_target}")
+            } else {
+                format!("would remove {requester_email} from Google Group {group} {of_target}")
+            }
+        }
         "aws_lambda" => {
             let arn = target.required(Service::AwsLambda, "arn")?;
             let event = if grant { "escalate" } else { "deescalate" };
@@ -176,6 +188,23 @@ mod tests {
         assert_eq!(
             said.as_deref(),
             Some("would remove alice@example.com from OneLogin role 271828 (target prod-admins)")
+        );
+    }
+
+    #[test]
+    fn google_group_names_the_group_the_role_and_the_target() {
+        let said = describe(
+            "google_group",
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &target("google_group", &[("group_email", "eng@example.com")]),
+            "alice@example.com",
+            Direction::Escalate,
+        )
+        .unwrap();
+        assert_eq!(
+            said.as_deref(),
+            Some("would add alice@example.com to Google Group eng@example.com as MEMBER (target prod-admins)")
         );
     }
 

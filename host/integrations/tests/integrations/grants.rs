@@ -99,7 +99,7 @@ async fn every_strategy_type_the_loader_accepts_is_carried_out() {
 async fn custom_and_unknown_strategies_are_not_built_in() {
     let world = world().await;
     let settings = Default::default();
-    for ty in ["custom", "google_group", "tailscale"] {
+    for ty in ["custom", "tailscale", "aptible"] {
         let built = strategies::builtin_for(
             &world.config,
             ty,

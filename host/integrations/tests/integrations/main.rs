@@ -5,6 +5,7 @@
 
 mod aws;
 mod github;
+mod google;
 mod grants;
 mod okta;
 mod onelogin;
@@ -36,6 +37,7 @@ pub struct World {
     pub pagerduty: Arc<Mutex<fakes::PagerDutyState>>,
     pub okta: Arc<Mutex<fakes::OktaState>>,
     pub onelogin: Arc<Mutex<fakes::OneLoginState>>,
+    pub google: Arc<Mutex<fakes::GoogleState>>,
     pub github: Arc<Mutex<fakes::GitHubState>>,
     pub aws: Arc<Mutex<fakes::AwsState>>,
     pub hooks: Arc<Mutex<fakes::WebhookState>>,
@@ -55,6 +57,12 @@ fn local_secrets(overrides: &[(&str, Value)]) -> LocalSecretStore {
         "sym/test/onelogin-client-secret".into(),
         json!(fakes::ONELOGIN_CLIENT_SECRET),
     );
+    values.insert(
+        "sym/test/google-service-account-key".into(),
+        json!(fakes::google_service_account_key(
+            "https://oauth2.googleapis.com/token"
+        )),
+    );
     values.insert("sym/test/partner".into(), json!({"token": "partner-token"}));
     values.insert("sym/test/unrelated".into(), json!("unrelated-value"));
     values.insert("sym/test/webhook-key".into(), json!(fakes::WEBHOOK_KEY));
@@ -69,6 +77,7 @@ pub async fn world_with(overrides: &[(&str, Value)]) -> World {
     let (pd_url, pagerduty) = fakes::pagerduty().await;
     let (okta_url, okta) = fakes::okta().await;
     let (onelogin_url, onelogin) = fakes::onelogin().await;
+    let (google_url, google) = fakes::google().await;
     let (gh_url, github) = fakes::github().await;
     let (aws_url, aws) = fakes::aws().await;
     let (hook_url, hooks) = fakes::webhook().await;
@@ -88,6 +97,7 @@ pub async fn world_with(overrides: &[(&str, Value)]) -> World {
         pagerduty: Some(pd_url),
         okta: Some(okta_url),
         onelogin: Some(onelogin_url),
+        google: Some(google_url),
         github: Some(gh_url),
         aws: Some(aws_url),
         ..Endpoints::default()
@@ -103,6 +113,7 @@ pub async fn world_with(overrides: &[(&str, Value)]) -> World {
         pagerduty,
         okta,
         onelogin,
+        google,
         github,
         aws,
         hooks,
